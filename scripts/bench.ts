@@ -1,0 +1,58 @@
+/**
+ * `pnpm bench`: runs every package's benchmarks (`*/*/bench/*.bench.ts`), prints a
+ * table, and merges the figures into `bench-results.json` at the repository root
+ * (metric name -> number; metrics of other runs, e.g. the browser's, are kept).
+ *
+ * Usage: pnpm bench [filter]   (filter: a substring of the bench file path)
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BenchModule, Target } from './benchkit.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const filter = process.argv[2];
+const files = ['packages', 'apps']
+  .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name, 'bench')) : []))
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.ts'))
+      .sort()
+      .map((f) => join(dir, f)),
+  )
+  .filter((f) => filter === undefined || f.includes(filter));
+
+if (files.length === 0) {
+  console.error(`bench: no benchmark file matches ${JSON.stringify(filter)}`);
+  process.exit(2);
+}
+
+const results: Record<string, number> = {};
+const targets: Record<string, Target> = {};
+for (const file of files) {
+  process.stderr.write(`bench: ${relative(root, file)} ...\n`);
+  const mod = (await import(pathToFileURL(file).href)) as { default: BenchModule };
+  Object.assign(targets, mod.default.targets ?? {});
+  Object.assign(results, await mod.default.run());
+}
+
+const outPath = join(root, 'bench-results.json');
+const previous = existsSync(outPath) ? (JSON.parse(readFileSync(outPath, 'utf8')) as Record<string, number>) : {};
+const merged = Object.fromEntries(Object.entries({ ...previous, ...results }).sort(([a], [b]) => (a < b ? -1 : 1)));
+writeFileSync(outPath, `${JSON.stringify(merged, null, 2)}\n`);
+
+const fmt = (n: number): string => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(4))));
+const rows = Object.entries(results).map(([name, value]) => {
+  const t = targets[name];
+  const goal = t === undefined ? '' : [t.min === undefined ? '' : `>= ${fmt(t.min)}`, t.max === undefined ? '' : `<= ${fmt(t.max)}`].filter(Boolean).join(' ');
+  const ok = t === undefined ? '' : (t.min === undefined || value >= t.min) && (t.max === undefined || value <= t.max) ? 'ok' : 'MISSED';
+  return [name, fmt(value), goal, ok];
+});
+const widths = [0, 1, 2, 3].map((i) => Math.max(...[['metric', 'value', 'target', ''], ...rows].map((r) => (r[i] as string).length)));
+const line = (r: string[]): string => r.map((c, i) => (i === 1 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+console.log(line(['metric', 'value', 'target', '']));
+for (const r of rows) console.log(line(r));
+console.log(`\nwrote ${relative(root, outPath)}`);
+const missed = rows.filter((r) => r[3] === 'MISSED').length;
+if (missed > 0) console.log(`${missed} metric(s) missed their target`);
