@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: runs every package's benchmarks (`*/*/bench/*.bench.ts`), prints a
+ * `pnpm bench`: runs every package's benchmarks (`packages/NAME/bench/WHAT.bench.ts`, and apps'), prints a
  * table, and merges the figures into `bench-results.json` at the repository root
  * (metric name -> number; metrics of other runs, e.g. the browser's, are kept).
  *

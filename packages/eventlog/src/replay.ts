@@ -36,12 +36,19 @@ export async function refold<S, E extends { readonly seq: number } = OssimEvent>
   const until = options.untilSeq ?? Number.POSITIVE_INFINITY;
   let state = initial;
   let seq = 0;
-  for await (const event of events) {
-    if (event.seq > until) break;
+  const step = (event: E): boolean => {
+    if (event.seq > until) return false;
     if (options.immutable) state = reduceImmutable(reducer, state, event);
     else reducer(state, event);
     seq = event.seq;
     options.onEvent?.(event as unknown as OssimEvent);
+    return true;
+  };
+  if (Symbol.asyncIterator in events) {
+    for await (const event of events) if (!step(event)) break;
+  } else {
+    // In-memory events fold without a microtask per event.
+    for (const event of events) if (!step(event)) break;
   }
   return { state, seq };
 }

@@ -107,7 +107,10 @@ export class TraceValidator {
     if (typeof type !== 'string' || type === '') throw this.fail('bad-event', 'the event has no "type"');
     if (seq !== this.lastSeq + 1) {
       throw seq > this.lastSeq
-        ? this.fail('seq-gap', `seq jumps from ${this.lastSeq} to ${seq} (events ${this.lastSeq + 1}..${seq - 1} are missing)`)
+        ? this.fail(
+            'seq-gap',
+            `seq jumps from ${this.lastSeq} to ${seq} (${seq - this.lastSeq === 2 ? `event ${seq - 1} is` : `events ${this.lastSeq + 1}..${seq - 1} are`} missing)`,
+          )
         : this.fail('seq-disorder', `seq ${seq} comes after seq ${this.lastSeq}`);
     }
     if (time < this.lastTime) throw this.fail('time-backwards', `time goes back from ${this.lastTime} ns to ${time} ns at seq ${seq}`);

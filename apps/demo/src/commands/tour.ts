@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { createTraceHeader, eventsOf, type OssimEvent, reexecute, refold, stateHash } from '@ossim/eventlog';
 import { openTraceFile, recordTraceFile } from '@ossim/eventlog/node';
 import type { Command } from 'commander';
-import type { CliIo } from '../io.ts';
+import { CliError, type CliIo } from '../io.ts';
 import { createToy, initialToyState, type ToyInputs, toyReducer } from '../toy.ts';
 import { formatNs } from '../units.ts';
 import { OSSIM_VERSION } from '../version.ts';
@@ -18,7 +18,7 @@ export function registerTour(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the run', '42')
     .action(async (options: { seed: string }) => {
       const seed = Number(options.seed);
-      if (!Number.isSafeInteger(seed)) throw new Error(`--seed: ${options.seed} is not an integer`);
+      if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(seed)) throw new CliError(`--seed: ${JSON.stringify(options.seed)} is not a non-negative integer`, 2);
       await tour(io, { seed, durationNs: 100_000_000, tickNs: 4_000_000 });
     });
 }
