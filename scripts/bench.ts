@@ -45,12 +45,19 @@ writeFileSync(outPath, `${JSON.stringify(merged, null, 2)}\n`);
 const fmt = (n: number): string => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(4))));
 const rows = Object.entries(results).map(([name, value]) => {
   const t = targets[name];
-  const goal = t === undefined ? '' : [t.min === undefined ? '' : `>= ${fmt(t.min)}`, t.max === undefined ? '' : `<= ${fmt(t.max)}`].filter(Boolean).join(' ');
+  const goal =
+    t === undefined
+      ? ''
+      : [t.min === undefined ? '' : `>= ${fmt(t.min)}`, t.max === undefined ? '' : `<= ${fmt(t.max)}`].filter(Boolean).join(' ');
   const ok = t === undefined ? '' : (t.min === undefined || value >= t.min) && (t.max === undefined || value <= t.max) ? 'ok' : 'MISSED';
   return [name, fmt(value), goal, ok];
 });
 const widths = [0, 1, 2, 3].map((i) => Math.max(...[['metric', 'value', 'target', ''], ...rows].map((r) => (r[i] as string).length)));
-const line = (r: string[]): string => r.map((c, i) => (i === 1 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+const line = (r: string[]): string =>
+  r
+    .map((c, i) => (i === 1 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+    .join('  ')
+    .trimEnd();
 console.log(line(['metric', 'value', 'target', '']));
 for (const r of rows) console.log(line(r));
 console.log(`\nwrote ${relative(root, outPath)}`);

@@ -72,9 +72,13 @@ const bench: BenchModule = {
         c ^= e.seq;
       });
       const payload = { cpu: 0, prev: 1, next: 2 };
-      results['eventlog.dispatch_per_s'] = await opsPerSecond('dispatch', () => {
-        for (let i = 0; i < N; i++) log.emit('task.switch', payload);
-      }, N);
+      results['eventlog.dispatch_per_s'] = await opsPerSecond(
+        'dispatch',
+        () => {
+          for (let i = 0; i < N; i++) log.emit('task.switch', payload);
+        },
+        N,
+      );
       if (a + b + c === 0) throw new Error('unreachable');
     }
     {
@@ -82,9 +86,13 @@ const bench: BenchModule = {
       let n = 0;
       for (let i = 0; i < 3; i++) log.events$.subscribe(() => n++);
       const payload = { cpu: 0, prev: 1, next: 2 };
-      results['eventlog.dispatch_rx_per_s'] = await opsPerSecond('dispatch-rx', () => {
-        for (let i = 0; i < N; i++) log.emit('task.switch', payload);
-      }, N);
+      results['eventlog.dispatch_rx_per_s'] = await opsPerSecond(
+        'dispatch-rx',
+        () => {
+          for (let i = 0; i < N; i++) log.emit('task.switch', payload);
+        },
+        N,
+      );
       if (n === 0) throw new Error('unreachable');
     }
 
@@ -95,26 +103,40 @@ const bench: BenchModule = {
       const header = createTraceHeader('bench', { os: 'bench', workload: 'bench', seed: 0 });
       let k = 0;
       const path = join(dir, 'read.ndjson');
-      results['eventlog.ndjson_write_per_s'] = await opsPerSecond('ndjson-write', () => {
-        const rec = recordTraceFile(join(dir, `w${k++}.ndjson`), header);
-        for (const e of events) rec.write(e);
-        rec.close();
-      }, M, { timeMs: 3000 });
+      results['eventlog.ndjson_write_per_s'] = await opsPerSecond(
+        'ndjson-write',
+        () => {
+          const rec = recordTraceFile(join(dir, `w${k++}.ndjson`), header);
+          for (const e of events) rec.write(e);
+          rec.close();
+        },
+        M,
+        { timeMs: 3000 },
+      );
       const rec = recordTraceFile(path, header);
       for (const e of events) rec.write(e);
       rec.close();
       rmSync(join(dir, 'w0.ndjson'), { force: true });
 
-      const readMs = await medianMs('ndjson-read', async () => {
-        let count = 0;
-        for await (const _ of (await openTraceFile(path)).events) count++;
-        if (count !== M) throw new Error(`read ${count} events`);
-      }, { timeMs: 3000 });
+      const readMs = await medianMs(
+        'ndjson-read',
+        async () => {
+          let count = 0;
+          for await (const _ of (await openTraceFile(path)).events) count++;
+          if (count !== M) throw new Error(`read ${count} events`);
+        },
+        { timeMs: 3000 },
+      );
       results['eventlog.ndjson_read_per_s'] = (M * 1000) / readMs;
 
-      results['eventlog.refold_per_s'] = await opsPerSecond('refold', () => {
-        void refold(events as unknown as BenchEvent[], taskTable, freshTable());
-      }, M, { timeMs: 2000 });
+      results['eventlog.refold_per_s'] = await opsPerSecond(
+        'refold',
+        () => {
+          void refold(events as unknown as BenchEvent[], taskTable, freshTable());
+        },
+        M,
+        { timeMs: 2000 },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,14 @@
 import { isDraft } from 'immer';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, combineReducers, type Reducer, reduceImmutable, reduceInPlace, reduceWithPatches, stateHash } from '../src/index.ts';
+import {
+  canonicalJson,
+  combineReducers,
+  type Reducer,
+  reduceImmutable,
+  reduceInPlace,
+  reduceWithPatches,
+  stateHash,
+} from '../src/index.ts';
 
 interface Ev {
   seq: number;

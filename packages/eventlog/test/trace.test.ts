@@ -67,7 +67,13 @@ describe('recording and loading', () => {
     w.flush();
     expect(chunks.length).toBe(2);
     const lines = chunks.join('').split('\n');
-    expect(lines).toEqual([H, '{"seq":1,"time":0,"type":"log.marker","label":"a"}', ev(2, 5).replace('e2', 'b'), ev(3, 5).replace('e3', 'c'), '']);
+    expect(lines).toEqual([
+      H,
+      '{"seq":1,"time":0,"type":"log.marker","label":"a"}',
+      ev(2, 5).replace('e2', 'b'),
+      ev(3, 5).replace('e3', 'c'),
+      '',
+    ]);
     expect(w.count).toBe(3);
   });
 

@@ -18,7 +18,8 @@ export function registerTour(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the run', '42')
     .action(async (options: { seed: string }) => {
       const seed = Number(options.seed);
-      if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(seed)) throw new CliError(`--seed: ${JSON.stringify(options.seed)} is not a non-negative integer`, 2);
+      if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(seed))
+        throw new CliError(`--seed: ${JSON.stringify(options.seed)} is not a non-negative integer`, 2);
       await tour(io, { seed, durationNs: 100_000_000, tickNs: 4_000_000 });
     });
 }
