@@ -89,6 +89,19 @@ describe('recording and loading', () => {
     expect(seqs).toEqual([1, 2, 3]);
   });
 
+  it('streams in batches too, and each trace can be iterated once', async () => {
+    const events = runModel(params);
+    const path = join(dir, 'batches.ndjson');
+    const rec = recordTraceFile(path, header);
+    for (const e of events) rec.write(e);
+    rec.close();
+    const trace = await openTraceFile(path);
+    const flat: OssimEvent[] = [];
+    for await (const batch of trace.batches) flat.push(...batch);
+    expect(flat).toEqual(events);
+    expect(() => trace.events[Symbol.asyncIterator]()).toThrow(/iterated once/);
+  });
+
   it('never overwrites an existing file unless asked', () => {
     const path = join(dir, 'keep.ndjson');
     writeFileSync(path, 'precious');
