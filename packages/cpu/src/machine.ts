@@ -1,0 +1,406 @@
+import { type Clock, createClock, createEventLog, type EventLog } from '@ossim/eventlog';
+import type { MemoryBus } from './bus.ts';
+import { disassemble } from './disassembler.ts';
+import { CpuError } from './errors.ts';
+import type { CpuInsnPayload } from './events.ts';
+import { CpuCore, execute, type Host } from './internal/core.ts';
+import { BY_OPCODE, REG_SP, regName } from './internal/opcodes.ts';
+import { type CpuMode, Vector } from './isa.ts';
+
+/**
+ * A service written in TypeScript that kernel code calls with `ncall N`.
+ *
+ * Calling convention: arguments in r0-r3 (more on the stack, as the caller likes);
+ * when the native returns a number, it goes to r0 (otherwise r0 is left as is). The
+ * native may read and change every register (`cpu.setReg`, `cpu.sp`, `cpu.pc`...),
+ * use memory through `cpu.bus`, raise interrupts through `cpu.machine`, and spend
+ * simulated time with `cpu.charge(cycles)`. `cpu.pc` already points past the `ncall`.
+ *
+ * If the native lets a page fault thrown by the bus escape, the CPU delivers it with
+ * the `ncall` as the faulting instruction, and the `ncall` runs again after the
+ * kernel's `iret`: a native that touches memory should read everything before it
+ * changes anything.
+ */
+export type NativeFn = (cpu: Cpu) => unknown;
+
+/** A plain copy of a CPU's registers, for printing and comparing. */
+export interface CpuRegisters {
+  /** r0-r15, unsigned. */
+  readonly r: readonly number[];
+  readonly sp: number;
+  readonly pc: number;
+  readonly ps: number;
+  readonly mode: CpuMode;
+  readonly interruptsEnabled: boolean;
+  /** Condition flags as `NZCV`, a `-` for each clear flag. */
+  readonly flags: string;
+}
+
+/**
+ * One CPU. Register values are unsigned 32-bit numbers; writing a register accepts
+ * -2^31..2^32-1. State can be read at any time and changed between runs (or by natives).
+ */
+export interface Cpu {
+  /** The CPU number (what `mov rd, cpuid` reads). */
+  readonly id: number;
+  /** This CPU's memory bus (with its own TLB when the bus is an MMU). */
+  readonly bus: MemoryBus;
+  readonly machine: Machine;
+  pc: number;
+  sp: number;
+  /** The processor status word: {@link PS} bits. */
+  ps: number;
+  readonly mode: CpuMode;
+  readonly interruptsEnabled: boolean;
+  /** r0-r15 (n = 0-15) or sp (n = 16). */
+  reg(n: number): number;
+  setReg(n: number, value: number): void;
+  registers(): CpuRegisters;
+  /** The last page-fault address (x86 CR2). */
+  cr2: number;
+  /** The page-table base (x86 CR3); change it with {@link Cpu.setCr3}. */
+  readonly cr3: number;
+  /** Loads the page-table base, as `mov cr3, rs` does (calls the bus's `loadPageTableBase`). */
+  setCr3(paddr: number): void;
+  /** Kernel stack top loaded on a trap from user mode (x86 TSS.sp0). */
+  sp0: number;
+  /** The vector table's address: 256 words, vector -> handler (0 = none). */
+  idtr: number;
+  /** Top of this CPU's interrupt stack. */
+  irqsp: number;
+  /** Size of this CPU's interrupt stack; 0 = no interrupt stack. */
+  irqsize: number;
+  /** Top of this CPU's double-fault stack (x86 IST); 0 = none. */
+  dfsp: number;
+  /** Local cycle count (the CPU's own clock). */
+  readonly cycles: number;
+  /** Local time in ns: `cycles` at the machine's frequency. */
+  readonly timeNs: number;
+  /** Instructions completed. */
+  readonly instructions: number;
+  /** Cycles spent halted. */
+  readonly idleCycles: number;
+  /** True after `hlt` until an interrupt is delivered (for good after a shutdown). */
+  readonly halted: boolean;
+  /** True after a triple fault: the CPU runs no more until {@link Cpu.reset}. */
+  readonly shutdown: boolean;
+  /** Adds `cycles` to the local clock (for natives modelling their cost). */
+  charge(cycles: number): void;
+  /**
+   * Puts the CPU back to a clean state: registers zero, then `pc`, `sp`, `ps` as given
+   * (default kernel mode, interrupts disabled), not halted, no pending interrupts.
+   * Control registers and the clock are kept.
+   */
+  reset(state?: { pc?: number; sp?: number; ps?: number }): void;
+}
+
+/** Per-CPU configuration. */
+export interface CpuConfig {
+  /** This CPU's bus (e.g. the MMU's per-CPU view). Default: the machine's `bus`. */
+  readonly bus?: MemoryBus;
+  readonly sp0?: number;
+  readonly idtr?: number;
+  /** The per-CPU interrupt stack (x86_64 hardirq stack). */
+  readonly irqStack?: { readonly top: number; readonly size: number };
+  /** Top of the per-CPU double-fault stack (x86_64 IST). */
+  readonly exceptionStack?: number;
+}
+
+/** Options of {@link createMachine}. */
+export interface MachineOptions {
+  /** How many CPUs (default 1), or one {@link CpuConfig} per CPU. */
+  readonly cpus?: number | readonly CpuConfig[];
+  /** The memory bus every CPU uses unless its config names its own. */
+  readonly bus?: MemoryBus;
+  /** The log that receives `cpu.*` events and whose clock the CPUs drive. Default: a new log. */
+  readonly log?: EventLog;
+  /** Clock frequency in Hz (default 1e9: one cycle per ns). */
+  readonly frequencyHz?: number;
+  /** The longest slice one CPU runs before the interleaving picks again, in cycles (default 1000). */
+  readonly quantum?: number;
+  /** Emit a `cpu.insn` event per instruction (default false). */
+  readonly trace?: boolean;
+}
+
+/** Why {@link Machine.runUntil} returned. */
+export type RunStop = 'time' | 'stopped';
+
+/**
+ * Several CPUs sharing one clock and one event log.
+ *
+ * **Interleaving rule.** `runUntil(t)` repeatedly picks the CPU with the lowest
+ * (local cycle count, CPU id) that can run, and runs it for one slice: until its
+ * count has grown by `quantum` cycles or reaches `t` (an instruction is never split,
+ * except the interruptible `work rN`). A CPU can run when it is not halted, or when it
+ * is halted with interrupts enabled and an interrupt pending: it then wakes at the
+ * interrupt's time. CPUs halted with nothing to wake them skip ahead to `t`.
+ *
+ * **Time.** A CPU's local time is its cycle count at `frequencyHz`. Each event a CPU
+ * publishes is stamped with its local time, or with the log's clock when that is
+ * already later: timestamps never go backward, and CPUs drift apart by at most one
+ * quantum. Interrupts raised with {@link Machine.raiseInterrupt} are stamped with the
+ * clock and delivered at the target's first instruction boundary at or after that
+ * time with interrupts enabled, highest vector first.
+ */
+export interface Machine {
+  readonly cpus: readonly Cpu[];
+  readonly log: EventLog;
+  readonly clock: Clock;
+  readonly frequencyHz: number;
+  readonly quantum: number;
+  /** Emit `cpu.insn` per instruction. */
+  trace: boolean;
+  /**
+   * Registers a native service for `ncall`. With a number, that is its number; with
+   * a name, it gets the lowest free number from 1 up. Returns the number.
+   */
+  registerNative(id: number | string, fn: NativeFn): number;
+  /** Names of the natives registered by name -> their numbers (pass as `assemble`'s `natives`). */
+  nativeNumbers(): Record<string, number>;
+  /** Raises external interrupt `vector` (32-255) on CPU `cpu` at the clock's current time. */
+  raiseInterrupt(cpu: number, vector: number): void;
+  /**
+   * Runs the CPUs until every one has reached `timeNs` (or halted for good), then
+   * sets the clock to `timeNs`. Returns `'stopped'` when {@link Machine.stop} ended it early.
+   */
+  runUntil(timeNs: number): RunStop;
+  /**
+   * Executes one instruction on CPU `cpu` (or delivers one pending interrupt, or
+   * wakes a halted CPU into its interrupt). Returns false when the CPU cannot run.
+   */
+  step(cpu?: number): boolean;
+  /** Ends the current `runUntil` after the current instruction (e.g. from a native on panic). */
+  stop(): void;
+  /** Local time of a cycle count, in ns. */
+  nsOf(cycles: number): number;
+  /** The first cycle count at or after `timeNs`. */
+  cyclesAt(timeNs: number): number;
+}
+
+/**
+ * Creates a machine.
+ *
+ * @example
+ * ```ts
+ * const bus = createFlatBus(1 << 20);
+ * const image = assemble('.section .text 0x1000\n mov r0, 42\n cli\n hlt');
+ * loadImage(bus, image);
+ * const machine = createMachine({ bus });
+ * machine.cpus[0]?.reset({ pc: 0x1000, sp: 0x8000 });
+ * machine.runUntil(1_000);
+ * machine.cpus[0]?.reg(0); // 42
+ * ```
+ */
+export function createMachine(options: MachineOptions = {}): Machine {
+  const configs: readonly CpuConfig[] =
+    typeof options.cpus === 'object' ? options.cpus : Array.from({ length: options.cpus ?? 1 }, () => ({}) as CpuConfig);
+  if (configs.length < 1 || configs.length > 256 || !Number.isInteger(configs.length)) {
+    throw new CpuError('bad-config', `a machine has 1 to 256 CPUs, got ${String(options.cpus)}`);
+  }
+  const frequencyHz = options.frequencyHz ?? 1e9;
+  if (!Number.isFinite(frequencyHz) || frequencyHz <= 0)
+    throw new CpuError('bad-config', `frequencyHz must be positive, got ${frequencyHz}`);
+  const quantum = options.quantum ?? 1000;
+  if (!Number.isSafeInteger(quantum) || quantum < 1)
+    throw new CpuError('bad-config', `quantum must be a positive number of cycles, got ${quantum}`);
+  const log = options.log ?? createEventLog({ clock: createClock() });
+  const clock = log.clock;
+  const nsPerCycle = 1e9 / frequencyHz;
+  const cyclesPerNs = frequencyHz / 1e9;
+  const natives = new Map<number, NativeFn>();
+  const nativeNames = new Map<string, number>();
+  let limitNs = Number.POSITIVE_INFINITY;
+  let stopRequested = false;
+  let trace = options.trace ?? false;
+
+  const nsOf = (cycles: number): number => Math.floor(cycles * nsPerCycle);
+  const cyclesAt = (timeNs: number): number => Math.ceil(timeNs * cyclesPerNs);
+
+  const stamp = (c: CpuCore): void => {
+    const t = Math.min(nsOf(c.cycles), limitNs);
+    if (t > clock.now) clock.advanceTo(t);
+  };
+
+  const host: Host = {
+    get machine() {
+      return machine;
+    },
+    natives,
+    emit(c, type, payload) {
+      stamp(c);
+      log.emit(type as 'cpu.halt', payload as never);
+    },
+    stamp,
+  };
+
+  const cores = configs.map((cfg, id) => {
+    const bus = cfg.bus ?? options.bus;
+    if (bus === undefined) throw new CpuError('bad-config', `CPU ${id} has no memory bus: give "bus" (or a bus in its CpuConfig)`);
+    const c = new CpuCore(id, bus, host);
+    if (cfg.sp0 !== undefined) c.sp0 = cfg.sp0;
+    if (cfg.idtr !== undefined) c.idtr = cfg.idtr;
+    if (cfg.irqStack !== undefined) {
+      c.irqsp = cfg.irqStack.top;
+      c.irqsize = cfg.irqStack.size;
+    }
+    if (cfg.exceptionStack !== undefined) c.dfsp = cfg.exceptionStack;
+    return c;
+  });
+
+  /** One instruction with a `cpu.insn` event describing it. */
+  const traced = (c: CpuCore, end: number): void => {
+    const before = c.r.slice();
+    const psBefore = c.ps;
+    const pc = c.pcValue;
+    const user = c.user;
+    const done = c.instructions;
+    execute(c, end, true);
+    if (c.instructions === done) return;
+    let text = '(bad)';
+    try {
+      const w = c.bus.fetch32(pc, user);
+      const ext = BY_OPCODE[w & 0xff]?.size === 8 ? c.bus.fetch32((pc + 4) >>> 0, user) : 0;
+      text = disassemble(w, { ext, pc }).text;
+    } catch {
+      // The code is no longer mapped (an ncall changed cr3): leave "(bad)".
+    }
+    const changed: Record<string, number> = {};
+    for (let i = 0; i <= REG_SP; i++) if (before[i] !== c.r[i]) changed[regName(i)] = (c.r[i] as number) >>> 0;
+    if (c.ps !== psBefore) changed.ps = c.ps;
+    const payload: CpuInsnPayload = { cpu: c.id, pc, text, changed };
+    host.emit(c, 'cpu.insn', payload);
+  };
+
+  const run = (c: CpuCore, end: number): void => (trace ? traced(c, end) : execute(c, end, false));
+
+  /** Runs one slice of `c`, up to cycle `end`. */
+  const slice = (c: CpuCore, end: number): void => {
+    while (!c.halted && c.cycles < end && !stopRequested) {
+      let e = end;
+      if (c.ie && c.pendingCount > 0) {
+        const v = c.takeDue(c.cycles);
+        if (v >= 0) {
+          c.deliver(v, 'interrupt', 0, c.pcValue);
+          continue;
+        }
+        e = Math.min(e, c.nextDue());
+      }
+      run(c, e);
+    }
+  };
+
+  /** The cycle at which a halted CPU would wake, or Infinity. */
+  const wakeAt = (c: CpuCore): number => (c.ie && c.pendingCount > 0 ? Math.max(c.cycles, c.nextDue()) : Number.POSITIVE_INFINITY);
+
+  const wake = (c: CpuCore, at: number): void => {
+    c.idleCycles += at - c.cycles;
+    c.cycles = at;
+    c.halted = false;
+  };
+
+  const cpuIndex = (cpu: number): CpuCore => {
+    const c = cores[cpu];
+    if (c === undefined || !Number.isInteger(cpu)) throw new CpuError('bad-config', `no CPU ${cpu} (the machine has ${cores.length})`);
+    return c;
+  };
+
+  const machine: Machine = {
+    cpus: cores,
+    log,
+    clock,
+    frequencyHz,
+    quantum,
+    get trace() {
+      return trace;
+    },
+    set trace(on: boolean) {
+      trace = on;
+    },
+    registerNative(id, fn) {
+      let n: number;
+      if (typeof id === 'number') {
+        if (!Number.isInteger(id) || id < 0 || id > 0xffffffff)
+          throw new CpuError('bad-config', `native number ${id} is not a 32-bit number`);
+        n = id;
+      } else {
+        if (nativeNames.has(id)) throw new CpuError('native-exists', `a native named "${id}" is already registered`);
+        n = 1;
+        while (natives.has(n)) n++;
+        nativeNames.set(id, n);
+      }
+      if (natives.has(n)) throw new CpuError('native-exists', `native number ${n} is already registered`);
+      natives.set(n, fn);
+      return n;
+    },
+    nativeNumbers() {
+      return Object.fromEntries(nativeNames);
+    },
+    raiseInterrupt(cpu, vector) {
+      const c = cpuIndex(cpu);
+      if (!Number.isInteger(vector) || vector < Vector.FIRST_EXTERNAL || vector > 255) {
+        throw new CpuError('bad-vector', `external interrupts use vectors 32-255, got ${vector}`);
+      }
+      c.raise(vector, cyclesAt(clock.now));
+    },
+    runUntil(timeNs) {
+      if (!Number.isSafeInteger(timeNs) || timeNs < 0) throw new CpuError('bad-config', `runUntil: ${timeNs} is not a time in ns`);
+      const limit = cyclesAt(timeNs);
+      limitNs = timeNs;
+      stopRequested = false;
+      try {
+        for (;;) {
+          if (stopRequested) return 'stopped';
+          let best: CpuCore | undefined;
+          let key = Number.POSITIVE_INFINITY;
+          for (const c of cores) {
+            if (c.shutdown) continue;
+            const k = c.halted ? wakeAt(c) : c.cycles;
+            if (k < limit && k < key) {
+              best = c;
+              key = k;
+            }
+          }
+          if (best === undefined) break;
+          if (best.halted) wake(best, key);
+          slice(best, Math.min(best.cycles + quantum, limit));
+        }
+        for (const c of cores) {
+          if (c.cycles < limit) {
+            if (!c.shutdown) c.idleCycles += limit - c.cycles;
+            c.cycles = limit;
+          }
+        }
+        if (timeNs > clock.now) clock.advanceTo(timeNs);
+        return 'time';
+      } finally {
+        limitNs = Number.POSITIVE_INFINITY;
+      }
+    },
+    step(cpu = 0) {
+      const c = cpuIndex(cpu);
+      if (c.shutdown) return false;
+      if (c.halted) {
+        const at = wakeAt(c);
+        if (at === Number.POSITIVE_INFINITY) return false;
+        wake(c, at);
+      }
+      stopRequested = false;
+      if (c.ie && c.pendingCount > 0) {
+        const v = c.takeDue(c.cycles);
+        if (v >= 0) {
+          c.deliver(v, 'interrupt', 0, c.pcValue);
+          return true;
+        }
+      }
+      if (trace) traced(c, Number.POSITIVE_INFINITY);
+      else execute(c, Number.POSITIVE_INFINITY, true);
+      return true;
+    },
+    stop() {
+      stopRequested = true;
+    },
+    nsOf,
+    cyclesAt,
+  };
+  return machine;
+}
