@@ -1,6 +1,8 @@
 import { EventlogError } from '@ossim/eventlog';
 import { Command, CommanderError } from 'commander';
 import { registerInfo } from './commands/info.ts';
+import { registerMmu } from './commands/mmu.ts';
+import { registerSched } from './commands/sched.ts';
 import { registerTour } from './commands/tour.ts';
 import { CliError, type CliIo, processIo } from './io.ts';
 import { OSSIM_VERSION } from './version.ts';
@@ -16,6 +18,8 @@ export function createProgram(io: CliIo = processIo): Command {
     .exitOverride();
   registerTour(program, io);
   registerInfo(program, io);
+  registerSched(program, io);
+  registerMmu(program, io);
   return program;
 }
 

@@ -1,0 +1,64 @@
+/**
+ * The memory bus a CPU uses for every access: the only way `@ossim/cpu` reaches
+ * memory. The MMU implements it per CPU (`mmu.bus(cpu)`); a CPU package needs only
+ * this shape, never an import of `@ossim/mmu`.
+ *
+ * `user` is true when the CPU is in user mode. A failed translation throws a
+ * {@link PageFaultSignal} (a plain object `{ kind: 'page-fault', address, errorCode }`).
+ * Values are unsigned 32-bit, little-endian; unaligned accesses work and may fault on
+ * either page they touch.
+ */
+export interface MemoryBus {
+  /** Reads the 32-bit word at `vaddr` (unsigned). */
+  read32(vaddr: number, user: boolean): number;
+  /** Writes the 32-bit word `value` at `vaddr`. */
+  write32(vaddr: number, value: number, user: boolean): void;
+  /** Reads the byte at `vaddr`. */
+  read8(vaddr: number, user: boolean): number;
+  /** Writes the low byte of `value` at `vaddr`. */
+  write8(vaddr: number, value: number, user: boolean): void;
+  /** Fetches the instruction word at `vaddr` (checked as a read). */
+  fetch32(vaddr: number, user: boolean): number;
+  /** Loads CR3 with the physical address of a page directory: flushes every non-global TLB entry. */
+  loadPageTableBase(paddr: number): void;
+  /** `invlpg`: drops the TLB entry of the page holding `vaddr` (global or not). */
+  invalidatePage(vaddr: number): void;
+}
+
+/** One valid TLB entry, for inspection. */
+export interface TlbEntry {
+  /** The slot in the direct-mapped TLB. */
+  readonly index: number;
+  /** The virtual address of the 4 KiB page cached. */
+  readonly vaddr: number;
+  /** The frame it translates to. */
+  readonly pfn: number;
+  /** Accesses the entry allows without a walk. */
+  readonly kernelWrite: boolean;
+  readonly userRead: boolean;
+  readonly userWrite: boolean;
+  /** Survives CR3 loads. */
+  readonly global: boolean;
+  /** Part of a 4 MiB page. */
+  readonly largePage: boolean;
+}
+
+/** A CPU's TLB: its counters and contents. */
+export interface Tlb {
+  /** The CPU it belongs to. */
+  readonly cpu: number;
+  /** Entries (a power of two; direct-mapped by virtual page number). */
+  readonly size: number;
+  /** The page directory currently loaded (CR3). */
+  readonly cr3: number;
+  /** Accesses translated from the TLB. */
+  readonly hits: number;
+  /** Accesses that needed a page walk. */
+  readonly misses: number;
+  /** CR3 loads, invlpgs and shootdowns received. */
+  readonly flushes: number;
+  /** The valid entries, by slot. */
+  entries(): TlbEntry[];
+  /** Sets hits, misses and flushes back to 0. */
+  resetCounters(): void;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { MmuError } from './errors.ts';
+import { createPhysicalMemory } from './physmem.ts';
+
+describe('physical memory', () => {
+  it('backs a 1 GiB machine lazily: reads of untouched frames give zeros and allocate nothing', () => {
+    const phys = createPhysicalMemory({ size: 1024 * 1024 * 1024 });
+    expect(phys.frames).toBe(262144);
+    expect(phys.read32(0x3fff_fffc)).toBe(0);
+    expect(phys.read8(0x1234_5678)).toBe(0);
+    expect(phys.backedFrames).toBe(0);
+    phys.write32(0x0010_0000, 0xdeadbeef);
+    phys.write8(0x3fff_ffff, 0xab);
+    expect(phys.backedFrames).toBe(2);
+    expect(phys.isBacked(0x100)).toBe(true);
+    expect(phys.isBacked(0x101)).toBe(false);
+    expect(phys.read32(0x0010_0000)).toBe(0xdeadbeef);
+    expect(phys.read8(0x3fff_ffff)).toBe(0xab);
+  });
+
+  it('stores words little-endian and handles unaligned words across frames', () => {
+    const phys = createPhysicalMemory({ size: 0x4000 });
+    phys.write32(0x0ffe, 0x11223344);
+    expect([phys.read8(0x0ffe), phys.read8(0x0fff), phys.read8(0x1000), phys.read8(0x1001)]).toEqual([0x44, 0x33, 0x22, 0x11]);
+    expect(phys.read32(0x0ffe)).toBe(0x11223344);
+    phys.write32(0x2000, 0x80000001);
+    expect(phys.read32(0x2000)).toBe(0x80000001);
+    expect(Array.from(phys.readBytes(0x2000, 4))).toEqual([0x01, 0x00, 0x00, 0x80]);
+  });
+
+  it('copies and zeroes frames, keeping each frame storage identity', () => {
+    const phys = createPhysicalMemory({ size: 0x4000 });
+    phys.writeBytes(0x1000, new Uint8Array([1, 2, 3]));
+    const words = phys.frameWords(1);
+    phys.copyFrame(2, 1);
+    expect(phys.read8(0x2002)).toBe(3);
+    phys.zeroFrame(1);
+    expect(phys.read8(0x1002)).toBe(0);
+    expect(phys.frameWords(1)).toBe(words);
+    phys.copyFrame(2, 3); // copying an untouched frame zeroes the destination
+    expect(phys.read8(0x2002)).toBe(0);
+    expect(phys.isBacked(3)).toBe(false);
+  });
+
+  it('rejects addresses past the end and bad sizes', () => {
+    const phys = createPhysicalMemory({ size: 0x2000 });
+    expect(() => phys.read32(0x1ffe)).toThrow(MmuError);
+    expect(() => phys.write8(0x2000, 1)).toThrow(/outside memory/);
+    expect(() => createPhysicalMemory({ size: 1000 })).toThrow(/multiple of 4096/);
+  });
+});
