@@ -13,29 +13,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ossim', () => {
   it('--version prints the version', async () => {
     const r = await cli('--version');
-    expect(r).toMatchObject({ code: 0, out: `${OSSIM_VERSION}\n` });
+    expect(r).toMatchObject({ status: 0, out: `${OSSIM_VERSION}\n` });
     expect(OSSIM_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('--help lists the commands', async () => {
     const r = await cli('--help');
-    expect(r.code).toBe(0);
+    expect(r.status).toBe(0);
     expect(r.out).toMatch(/^Usage: ossim/);
     for (const command of ['tour', 'info']) expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
   it('rejects an unknown command or flag with a non-zero status', async () => {
     const r = await cli('frobnicate');
-    expect(r.code).not.toBe(0);
+    expect(r.status).not.toBe(0);
     expect(r.err).toMatch(/unknown command 'frobnicate'/);
     const f = await cli('tour', '--bogus');
-    expect(f.code).not.toBe(0);
+    expect(f.status).not.toBe(0);
     expect(f.err).toMatch(/unknown option '--bogus'/);
   });
 
   it('tour records, re-folds, re-executes, detects tampering and resumes a snapshot', async () => {
     const r = await cli('tour');
-    expect(r.code).toBe(0);
+    expect(r.status).toBe(0);
     expect(r.out).toMatch(/identical to the live run/);
     expect(r.out).toMatch(/no divergence/);
     expect(r.out).toMatch(/divergence at seq \d+, field "latency"/);
@@ -54,7 +54,7 @@ describe('ossim info', () => {
     for (let seq = 1; seq <= 5; seq++) rec.write({ seq, time: seq * 1000, type: 'log.marker', label: String(seq) } as OssimEvent);
     rec.close();
     const r = await cli('info', path);
-    expect(r.code).toBe(0);
+    expect(r.status).toBe(0);
     expect(r.out).toContain('events:   5 (seq 1..5), simulated 1.000 us .. 5.000 us');
     expect(r.out).toMatch(/log\.marker\s+5/);
     const j = await cli('info', path, '--json');
@@ -65,13 +65,13 @@ describe('ossim info', () => {
     const path = join(dir, 'bad.ndjson');
     writeFileSync(path, `${JSON.stringify(header)}\n{"seq":1,"time":0,"type":"a"}\n{"seq":3,"time":0,"type":"a"}\n`);
     const r = await cli('info', path);
-    expect(r.code).toBe(1);
+    expect(r.status).toBe(1);
     expect(r.err).toBe(`ossim: ${path}:3: seq jumps from 1 to 3 (event 2 is missing)\n`);
   });
 
   it('reports a missing file', async () => {
     const r = await cli('info', join(dir, 'nope.ndjson'));
-    expect(r.code).toBe(1);
+    expect(r.status).toBe(1);
     expect(r.err).toMatch(/nope\.ndjson: no such file/);
   });
 });

@@ -2,7 +2,7 @@ import type { CliIo } from '../src/io.ts';
 import { runCli } from '../src/program.ts';
 
 /** Runs the CLI in-process with buffered output. */
-export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+export async function cli(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: CliIo = {
@@ -14,6 +14,6 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
     },
     isTty: false,
   };
-  const code = await runCli(argv, io);
-  return { code, out, err };
+  const status = await runCli(argv, io);
+  return { status, out, err };
 }

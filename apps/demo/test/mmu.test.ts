@@ -2,28 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/io.ts';
-import { runCli } from '../src/program.ts';
+import { cli } from './helpers.ts';
 
 const example = join(import.meta.dirname, '../../../packages/mmu/examples/address-space.json');
 const dir = mkdtempSync(join(tmpdir(), 'ossim-mmu-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTty: false,
-  };
-  const status = await runCli(argv, io);
-  return { status, out, err };
-}
+const run = cli;
 let files = 0;
 function file(content: string): string {
   const path = join(dir, `d${files++}.json`);

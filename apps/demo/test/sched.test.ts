@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/io.ts';
-import { runCli } from '../src/program.ts';
+import { cli } from './helpers.ts';
 
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTty: false,
-  };
-  const status = await runCli(['sched', ...argv], io);
-  return { status, out, err };
-}
+const run = (...argv: string[]) => cli('sched', ...argv);
 
 describe('ossim sched', () => {
   it('prints a timeline and the per-job table of round robin', async () => {
