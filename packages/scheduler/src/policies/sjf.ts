@@ -4,20 +4,16 @@ import type { SchedPolicy, SchedTask } from '../policy.ts';
 const lengthOf = (task: SchedTask): number => task.length ?? Number.POSITIVE_INFINITY;
 const remainingOf = (task: SchedTask): number => task.remaining ?? task.length ?? Number.POSITIVE_INFINITY;
 
-/**
- * Shortest job first (OSTEP ch. 7): the queued task with the smallest total length
- * runs next, to completion (or until it blocks). Ties go to the smaller tid, which in
- * standalone mode is job order. Tasks of unknown length run last.
- */
-export function createSjf(): SchedPolicy {
+/** A run-to-completion policy whose queue is ordered by `key` (ties by tid). */
+function shortestFirst(name: string, key: (task: SchedTask) => number, preemptOnWake: boolean): SchedPolicy {
   const queue = new OrderedQueue<SchedTask>();
-  return {
-    name: 'SJF',
+  const policy: SchedPolicy = {
+    name,
     get nrQueued() {
       return queue.size;
     },
     enqueue(task) {
-      queue.insert(task, lengthOf(task), task.tid);
+      queue.insert(task, key(task), task.tid);
     },
     dequeue(task) {
       return queue.remove(task);
@@ -29,6 +25,17 @@ export function createSjf(): SchedPolicy {
       return false;
     },
   };
+  if (preemptOnWake) policy.wakeupPreempt = (curr, woken) => key(woken) < key(curr);
+  return policy;
+}
+
+/**
+ * Shortest job first (OSTEP ch. 7): the queued task with the smallest total length
+ * runs next, to completion (or until it blocks). Ties go to the smaller tid, which in
+ * standalone mode is job order. Tasks of unknown length run last.
+ */
+export function createSjf(): SchedPolicy {
+  return shortestFirst('SJF', lengthOf, false);
 }
 
 /**
@@ -37,26 +44,5 @@ export function createSjf(): SchedPolicy {
  * the running one preempts it. Ties go to the smaller tid.
  */
 export function createStcf(): SchedPolicy {
-  const queue = new OrderedQueue<SchedTask>();
-  return {
-    name: 'STCF',
-    get nrQueued() {
-      return queue.size;
-    },
-    enqueue(task) {
-      queue.insert(task, remainingOf(task), task.tid);
-    },
-    dequeue(task) {
-      return queue.remove(task);
-    },
-    pickNext() {
-      return queue.popMin();
-    },
-    tick() {
-      return false;
-    },
-    wakeupPreempt(curr, woken) {
-      return remainingOf(woken) < remainingOf(curr);
-    },
-  };
+  return shortestFirst('STCF', remainingOf, true);
 }
