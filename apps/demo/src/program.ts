@@ -2,6 +2,7 @@ import { EventlogError } from '@ossim/eventlog';
 import { Command, CommanderError } from 'commander';
 import { registerInfo } from './commands/info.ts';
 import { registerMmu } from './commands/mmu.ts';
+import { registerRun } from './commands/run.ts';
 import { registerSched } from './commands/sched.ts';
 import { registerTour } from './commands/tour.ts';
 import { CliError, type CliIo, processIo } from './io.ts';
@@ -20,6 +21,7 @@ export function createProgram(io: CliIo = processIo): Command {
   registerInfo(program, io);
   registerSched(program, io);
   registerMmu(program, io);
+  registerRun(program, io);
   return program;
 }
 

@@ -1,0 +1,51 @@
+import './events.ts';
+
+export {
+  CLONE,
+  ERRNO,
+  errnoName,
+  FUTEX,
+  KERNEL_LAYOUT,
+  NR_SYSCALLS,
+  RLIMIT_STACK,
+  SYSCALL_NAMES,
+  SYSCALLS,
+  type SyscallName,
+  TASK,
+  TASK_STRUCT_SIZE,
+  VECTORS,
+  WNOHANG,
+} from './abi.ts';
+export { KernelError, type KernelErrorCode } from './errors.ts';
+export type { Outcome, TaskState } from './events.ts';
+export { DISK_READ_PATH, DISK_WRITE_PATH, kernelSource, NIC_RX_PATH } from './image.ts';
+export {
+  assembleProgram,
+  createKernel,
+  type Kernel,
+  type KernelOptions,
+  type RunResult,
+  type TaskInfo,
+  userDefines,
+} from './kernel.ts';
+export {
+  defineOs,
+  isPresetName,
+  type OsExtensions,
+  type OsVariant,
+  type OsVariantInput,
+  PRESETS,
+  type PresetName,
+  parseOs,
+  type SchedulerConfig,
+} from './os.ts';
+export { runScenario, SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioRun } from './scenarios.ts';
+export {
+  buildWorkload,
+  type KthreadSpec,
+  type ProcessShape,
+  programFor,
+  type Step,
+  type Workload,
+  type WorkloadShape,
+} from './workload.ts';

@@ -1,0 +1,1747 @@
+import {
+  assemble,
+  type Cpu,
+  createMachine,
+  createSymbolTable,
+  disassemble,
+  type Image,
+  loadImage,
+  type Machine,
+  PS,
+  type SymbolTable,
+} from '@ossim/cpu';
+import { createSimulation, type EventLog, type Simulation } from '@ossim/eventlog';
+import {
+  createKstackAllocator,
+  type KernelStack,
+  type KstackAllocator,
+  type KstackMemory,
+  STACK_END_MAGIC,
+  THREAD_INFO_OFFSETS,
+} from '@ossim/kstack';
+import { type AddressSpace, createMmu, type Mmu, PAGE_OFFSET, parseProtection } from '@ossim/mmu';
+import { createPolicy, createRunQueues, HARDIRQ_OFFSET, type RunQueues, type SchedTask } from '@ossim/scheduler';
+import {
+  CLONE,
+  ERRNO,
+  FORK_FRAME_WORDS,
+  KERNEL_LAYOUT,
+  MAX_CPUS,
+  PERCPU_CURRENT,
+  PERCPU_SIZE,
+  PT_REGS_SIZE,
+  RLIMIT_STACK,
+  SLEEP,
+  SYSCALL_NAMES,
+  SYSCALLS,
+  TASK,
+  TASK_STRUCT_SIZE,
+  VECTORS,
+  WNOHANG,
+} from './abi.ts';
+import { KernelError } from './errors.ts';
+import type { Outcome, TaskState } from './events.ts';
+import { kernelSource } from './image.ts';
+import type { OsExtensions, OsVariant } from './os.ts';
+import type { Workload } from './workload.ts';
+
+/** A task as the kernel shows it (plain data). */
+export interface TaskInfo {
+  /** The process id (tgid), as ps prints PID. */
+  readonly pid: number;
+  /** The thread id (LWP). */
+  readonly tid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  readonly state: TaskState;
+  readonly kernelThread: boolean;
+  /** The address-space id, or null for a kernel thread. */
+  readonly mm: number | null;
+  /** The address space it runs on (a kernel thread's borrowed one), or null. */
+  readonly activeMm: number | null;
+  /** The task_struct's address in kernel memory. */
+  readonly taskStruct: number;
+  readonly kernelStack: { readonly base: number; readonly top: number } | null;
+  /** thread.sp: the saved kernel SP while switched out. */
+  readonly threadSp: number;
+  readonly userStack: { readonly base: number; readonly top: number } | null;
+  readonly nvcsw: number;
+  readonly nivcsw: number;
+  readonly exitCode: number | null;
+  readonly cpu: number;
+}
+
+/** Options of {@link createKernel}: the run's inputs. */
+export interface KernelOptions {
+  readonly os: OsVariant;
+  readonly workload: Workload;
+  readonly seed?: number;
+  readonly extensions?: OsExtensions;
+}
+
+/** What {@link Kernel.run} returns. */
+export interface RunResult {
+  readonly outcome: Outcome;
+  /** Why (the oops or panic message), or null when ok. */
+  readonly cause: string | null;
+  readonly simulatedNs: number;
+  /** True when every workload process exited before `until`. */
+  readonly finished: boolean;
+}
+
+/**
+ * A booted kernel over a simulated machine. Create it, attach whatever follows the log
+ * (a recorder, reducers), then {@link Kernel.run}: the same inputs give the same events.
+ */
+export interface Kernel {
+  readonly os: OsVariant;
+  readonly workload: Workload;
+  readonly seed: number;
+  readonly sim: Simulation;
+  readonly log: EventLog;
+  readonly machine: Machine;
+  readonly mmu: Mmu;
+  readonly kstack: KstackAllocator;
+  readonly rq: RunQueues;
+  /** The kernel image (its symbols name every kernel function). */
+  readonly image: Image;
+  /** Kernel and user symbols together. */
+  readonly symbols: SymbolTable;
+  /** Everything written to the console. */
+  readonly console: string;
+  /** Boots (idle, init, kthreadd and the workload) if not yet done; emits `kernel.boot` and the first tasks. */
+  boot(): void;
+  /** Runs until every workload process has exited, a panic or an oops, or `until` ns. */
+  run(options?: { until?: number }): RunResult;
+  /** Every task alive or not yet reaped, by tid. */
+  tasks(): TaskInfo[];
+  task(tid: number): TaskInfo | undefined;
+  /** The words of a kernel stack from `sp` to its top, symbolized where they are return addresses: `/proc/PID/stack`-like. */
+  stackTrace(tid: number): string[];
+  /** The last outcome. */
+  readonly outcome: Outcome;
+  /** Reads a kernel-virtual word (through the kernel page tables). */
+  readKernel32(vaddr: number): number;
+  /** Simulated instructions executed by all CPUs. */
+  readonly instructions: number;
+  /** Context switches so far. */
+  readonly contextSwitches: number;
+}
+
+interface Mm {
+  readonly as: AddressSpace;
+  refs: number;
+  mmapNext: number;
+}
+
+interface PipeObj {
+  readonly id: number;
+  data: number[];
+  readers: number;
+  writers: number;
+  readonly readWait: Task[];
+  readonly writeWait: Task[];
+}
+
+interface File {
+  readonly kind: 'console' | 'pipe' | 'disk';
+  readonly pipe: PipeObj | null;
+  readonly end: 'r' | 'w' | null;
+  offset: number;
+}
+
+interface Group {
+  readonly tgid: number;
+  live: number;
+  files: (File | null)[];
+  rlimStack: { cur: number; max: number };
+  readonly threads: Task[];
+}
+
+interface DiskReq {
+  readonly id: number;
+  readonly task: Task;
+  readonly op: 'read' | 'write';
+  readonly pages: readonly { paddr: number; len: number }[];
+  readonly bytes: number;
+  readonly offset: number;
+  done: boolean;
+}
+
+type Wait =
+  | { kind: 'disk'; req: DiskReq }
+  | { kind: 'sleep'; expired: boolean; timer: number }
+  | { kind: 'queue'; woken: boolean }
+  | { kind: 'wait4' };
+
+interface Task {
+  readonly tid: number;
+  tgid: number;
+  ppid: number;
+  comm: string;
+  state: TaskState;
+  mm: Mm | null;
+  activeMm: Mm | null;
+  readonly ts: number;
+  readonly kstack: KernelStack | null;
+  readonly idleStack: { base: number; top: number } | null;
+  userStack: { base: number; top: number } | null;
+  nvcsw: number;
+  nivcsw: number;
+  exitCode: number | null;
+  cpu: number;
+  readonly kthread: boolean;
+  readonly idle: boolean;
+  readonly sched: SchedTask;
+  group: Group | null;
+  wait: Wait | null;
+  killed: boolean;
+  worker: { cycles: number; period: number; pending: boolean } | null;
+  switchedOut: boolean;
+  reaped: boolean;
+  lastSwitchIn: number;
+}
+
+const USER_TEXT = 0x08048000;
+const MMAP_BASE = 0xb0000000;
+const RLIM_INFINITY = 0xffffffff;
+const DEFAULT_RLIMIT_STACK = 8 << 20;
+const RAID_CHECKSUM_CYCLES = 20_000;
+const DISK_SIZE = 1 << 20;
+const PIPE_SIZE = 4096;
+
+const u32 = (n: number): number => n >>> 0;
+const s32 = (n: number): number => n | 0;
+const hex = (n: number): string => `0x${u32(n).toString(16).padStart(8, '0')}`;
+
+/** Constants a user program can use: `SYS_<name>`, `CLONE_*`, `FUTEX_*`, `WNOHANG`, `RLIMIT_STACK`. */
+export function userDefines(): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [name, nr] of Object.entries(SYSCALLS)) d[`SYS_${name}`] = nr;
+  d.CLONE_VM = CLONE.VM;
+  d.CLONE_FS = CLONE.FS;
+  d.CLONE_FILES = CLONE.FILES;
+  d.CLONE_SIGHAND = CLONE.SIGHAND;
+  d.CLONE_THREAD = CLONE.THREAD;
+  d.CLONE_THREADS = CLONE.VM | CLONE.FS | CLONE.FILES | CLONE.SIGHAND | CLONE.THREAD;
+  d.FUTEX_WAIT = 0;
+  d.FUTEX_WAKE = 1;
+  d.WNOHANG = WNOHANG;
+  d.RLIMIT_STACK = RLIMIT_STACK;
+  return d;
+}
+
+/**
+ * Assembles a user program (text at 0x08048000 unless it says otherwise; entry `_start`).
+ * A bad program is a {@link KernelError} (`bad-program`) naming the file, line and column.
+ */
+export function assembleProgram(name: string, source: string): Image {
+  const firstLine = source.split('\n').find((l) => l.trim() !== '' && !/^\s*(;|\/\/)/.test(l)) ?? '';
+  const text = /^\s*\.section\b/.test(firstLine) ? source : `.section .text 0x${USER_TEXT.toString(16)}\n${source}`;
+  try {
+    return assemble(text, { source: name, defines: userDefines() });
+  } catch (e) {
+    throw new KernelError('bad-program', (e as Error).message, { cause: e });
+  }
+}
+
+/**
+ * Creates a kernel for an OS variant and a workload. Nothing runs until {@link Kernel.boot}
+ * or {@link Kernel.run}: attach a recorder to `kernel.log` first to capture everything.
+ *
+ * @example
+ * ```ts
+ * const kernel = createKernel({ os: PRESETS.i386, workload: buildWorkload({ name: 'hello', processes: [{ comm: 'hello', steps: [{ op: 'write', text: 'hi\n' }] }] }) });
+ * kernel.run();
+ * kernel.console; // "hi\n"
+ * ```
+ */
+export function createKernel(options: KernelOptions): Kernel {
+  const os = options.os;
+  const workload = options.workload;
+  const seed = options.seed ?? 1;
+  if (os.cpus > MAX_CPUS) throw new KernelError('bad-variant', `cpus: at most ${MAX_CPUS}, got ${os.cpus}`);
+  const programs = new Map<string, Image>();
+  for (const [name, source] of Object.entries(workload.programs)) programs.set(name, assembleProgram(name, source));
+  for (const [i, p] of workload.processes.entries()) {
+    if (!programs.has(p.program))
+      throw new KernelError('bad-workload', `processes[${i}].program: no program named ${JSON.stringify(p.program)}`);
+  }
+
+  const sim = createSimulation({ seed });
+  const log = sim.log;
+  const mmu = createMmu({ memorySize: os.memory, cpus: os.cpus, log });
+  const layout = mmu.layout;
+  const phys = mmu.phys;
+
+  // ---- kernel memory access ----
+  const kphys = (va: number): number => {
+    const a = u32(va);
+    if (a >= PAGE_OFFSET && a < layout.highMemory) return a - PAGE_OFFSET;
+    const w = mmu.walk(mmu.swapperPgDir, a, { write: false, user: false }, { update: false });
+    if (w.paddr === null) throw { kind: 'page-fault', address: a, errorCode: 0 };
+    return w.paddr;
+  };
+  const kread32 = (va: number): number => phys.read32(kphys(va));
+  const kwrite32 = (va: number, v: number): void => phys.write32(kphys(va), u32(v));
+
+  const kmem: KstackMemory = {
+    pageSize: 4096,
+    allocPages(order) {
+      const pfn = mmu.allocPages(order);
+      if (pfn === null) return null;
+      if ((pfn + (1 << order)) * 4096 > layout.lowmemSize) {
+        mmu.freePages(pfn, order);
+        return null;
+      }
+      return pfn;
+    },
+    freePages: (pfn, order) => mmu.freePages(pfn, order),
+    directMapAddress: (paddr) => mmu.physToVirt(paddr),
+    vmalloc: (pages, o) => mmu.vmalloc(pages, { guardPages: o.guardPages, align: o.align, zero: false }),
+    vfree: (va) => mmu.vfree(va),
+    read32: kread32,
+    write32: kwrite32,
+    read8: (va) => phys.read8(kphys(va)),
+    fill(va, length, byte) {
+      let a = u32(va);
+      const end = a + length;
+      while (a < end) {
+        if (byte === 0 && a % 4096 === 0 && end - a >= 4096) {
+          phys.zeroFrame(Math.floor(kphys(a) / 4096));
+          a += 4096;
+        } else {
+          phys.write8(kphys(a), byte);
+          a++;
+        }
+      }
+    },
+  };
+
+  const kstack = createKstackAllocator({
+    memory: kmem,
+    log,
+    strategy: os.stackAllocator,
+    threadSize: os.threadSize,
+    cpus: os.cpus,
+    irqStacks: os.irqStacks,
+    releasePolicy: os.stackRelease,
+  });
+
+  const rq = createRunQueues({
+    policy:
+      options.extensions?.policy ??
+      (() => createPolicy(os.scheduler.policy, os.scheduler.quantum === undefined ? {} : { quantum: os.scheduler.quantum })),
+    cpus: os.cpus,
+    model: os.preemption,
+    log,
+  });
+
+  const machine = createMachine({
+    cpus: Array.from({ length: os.cpus }, (_, i) => ({ bus: mmu.bus(i) })),
+    log,
+  });
+  const cpus = machine.cpus;
+  const cpuOf = (n: number): Cpu => cpus[n] as Cpu;
+
+  // ---- state ----
+  const tasks = new Map<number, Task>();
+  const byTs = new Map<number, Task>();
+  const idle: Task[] = [];
+  const running: Task[] = [];
+  let nextPid = 1;
+  let consoleText = '';
+  let outcome: Outcome = 'ok';
+  let cause: string | null = null;
+  let stopped = false;
+  let finishing = false;
+  let finished = false;
+  let booted = false;
+  let switches = 0;
+  let nextPipe = 1;
+  let nextReq = 1;
+  const disk = new Uint8Array(DISK_SIZE);
+  const diskDone: DiskReq[] = [];
+  const diskPending = new Map<number, DiskReq>();
+  const futexQueues = new Map<string, Task[]>();
+  const kthreadRequests: { name: string; cycles: number; period: number }[] = [];
+  const lastTick: number[] = cpus.map(() => 0);
+  let userTasksAlive = 0;
+  let nicPackets = 0;
+  const mms = new Map<number, Mm>();
+
+  // ---- task_struct slab ----
+  const freeTs: number[] = [];
+  const allocTs = (): number => {
+    if (freeTs.length === 0) {
+      const pfn = mmu.allocPages(0);
+      if (pfn === null) return 0;
+      const va = mmu.physToVirt(pfn * 4096);
+      phys.zeroFrame(pfn);
+      for (let i = Math.floor(4096 / TASK_STRUCT_SIZE) - 1; i >= 0; i--) freeTs.push(va + i * TASK_STRUCT_SIZE);
+    }
+    return freeTs.pop() as number;
+  };
+
+  // ---- the kernel image ----
+  const native = (name: string, fn: (cpu: Cpu) => number | undefined): void => {
+    machine.registerNative(name, fn);
+  };
+  const now = (): number => machine.clock.now;
+  let planTarget = Number.POSITIVE_INFINITY;
+  /**
+   * Schedules a kernel timer `delay` ns from now (at least two CPU quanta ahead, so no CPU's
+   * local time has passed it) and, when it falls before the time the CPUs are running to,
+   * stops them there so the loop fires it on time.
+   */
+  const later = <K extends 'disk.complete' | 'kernel.timer'>(
+    delay: number,
+    type: K,
+    payload: K extends 'disk.complete' ? { req: number } : { tid: number; kind: 'nanosleep' | 'worker' },
+  ): { id: number; at: number } => {
+    const at = now() + Math.max(delay, 2 * machine.quantum);
+    const id = sim.timers.schedule(at, type, payload as never);
+    if (at < planTarget) machine.stop();
+    return { id, at };
+  };
+
+  const die = (cpu: Cpu, message: string, address: number | null, sp: number, pc: number, kind: Outcome): void => {
+    if (stopped) return;
+    const t = running[cpu.id];
+    const trace = unwind(sp);
+    log.emit('kernel.oops', {
+      cpu: cpu.id,
+      tid: t === undefined ? null : t.tid,
+      comm: t?.comm ?? '?',
+      message,
+      address,
+      pc: u32(pc),
+      pcSymbol: symbols.symbolize(pc, 'exact'),
+      sp: u32(sp),
+      registers: cpu.registers().r.slice(),
+      stack: trace,
+    });
+    if (kind !== 'oops') log.emit('kernel.panic', { cpu: cpu.id, message });
+    outcome = kind;
+    cause = message;
+    stopped = true;
+    machine.stop();
+  };
+
+  /** The stack holding `sp`: a task's kernel stack, an idle stack, an IRQ or exception stack. */
+  const stackAround = (sp: number): { base: number; top: number } | null => {
+    for (const t of idle) if (t.idleStack !== null && sp >= t.idleStack.base && sp <= t.idleStack.top) return t.idleStack;
+    const where = kstack.whereIs(sp);
+    if (where !== null && where.kind !== 'guard-page') return { base: where.base, top: where.top };
+    return null;
+  };
+
+  /** The "guess" unwinder: every word on the stack that is a return address into kernel text (the word before it is a call). */
+  const unwind = (sp: number): string[] => {
+    const range = stackAround(sp);
+    if (range === null) return [];
+    const out: string[] = [];
+    for (let a = (u32(sp) & ~3) >>> 0; a < range.top && out.length < 64; a += 4) {
+      let w: number;
+      try {
+        w = kread32(a);
+      } catch {
+        continue;
+      }
+      if (!isReturnAddress(w)) continue;
+      out.push(`[<0>] ${symbols.symbolize(w)}`);
+    }
+    return out;
+  };
+  const textEnd = (): number => {
+    const s = image.sections.find((x) => x.name === '.text');
+    return s === undefined ? 0 : s.address + s.bytes.length;
+  };
+  let kernelTextEnd = 0;
+  const isReturnAddress = (w: number): boolean => {
+    if (w < KERNEL_LAYOUT.text + 4 || w >= kernelTextEnd || w % 4 !== 0) return false;
+    try {
+      const prev = kread32(w - 4);
+      const text = disassemble(prev, { pc: w - 4 }).text;
+      if (text.startsWith('call')) return true;
+      const prev2 = kread32(w - 8);
+      return disassemble(prev2, { ext: prev, pc: w - 8 }).text.startsWith('call');
+    } catch {
+      return false;
+    }
+  };
+
+  // ---- current ----
+  const mask = ~(os.threadSize - 1) >>> 0;
+  const currentOf = (cpu: Cpu): Task | null => {
+    if (os.threadInfo === 'stack') {
+      const ti = (u32(cpu.sp) & mask) >>> 0;
+      const word = kread32(ti + THREAD_INFO_OFFSETS.task);
+      const me = running[cpu.id];
+      if (word === 0) {
+        const i = idle[cpu.id] as Task;
+        if (me === i) return i;
+      }
+      const t = tasks.get(word);
+      if (t === undefined || t !== me) {
+        const report = me === undefined || me.idle ? null : kstack.checkOverflow({ cpu: cpu.id, tid: me.tid });
+        die(
+          cpu,
+          `BUG: current is garbage: thread_info at ${hex(ti)} (sp ${hex(cpu.sp)} & ${hex(mask)}) names task ${hex(word)}`,
+          ti,
+          cpu.sp,
+          cpu.pc,
+          report === null ? 'oops' : 'overflow',
+        );
+        return null;
+      }
+      return t;
+    }
+    const base = KERNEL_LAYOUT.percpu + cpu.id * PERCPU_SIZE;
+    return byTs.get(kread32(base + PERCPU_CURRENT)) ?? null;
+  };
+
+  // ---- user memory ----
+  const userPaddr = (mm: Mm, va: number, write: boolean): number | null => {
+    const a = u32(va);
+    if (a >= PAGE_OFFSET) return null;
+    for (let tries = 0; tries < 3; tries++) {
+      const w = mmu.walk(mm.as.pgd, a, { write, user: true }, { update: true });
+      if (w.paddr !== null) return w.paddr;
+      const r = mm.as.handleFault(a, (write ? 2 : 0) | 4 | (w.pte !== null && (w.pte & 1) !== 0 ? 1 : 0));
+      if (!r.resolved) return null;
+    }
+    return null;
+  };
+  const readUser = (mm: Mm, va: number, len: number): Uint8Array | null => {
+    const out = new Uint8Array(len);
+    let i = 0;
+    while (i < len) {
+      const p = userPaddr(mm, va + i, false);
+      if (p === null) return null;
+      const n = Math.min(len - i, 4096 - ((va + i) % 4096));
+      out.set(phys.readBytes(p, n), i);
+      i += n;
+    }
+    return out;
+  };
+  const writeUser = (mm: Mm, va: number, bytes: Uint8Array): boolean => {
+    let i = 0;
+    while (i < bytes.length) {
+      const p = userPaddr(mm, va + i, true);
+      if (p === null) return false;
+      const n = Math.min(bytes.length - i, 4096 - ((va + i) % 4096));
+      phys.writeBytes(p, bytes.subarray(i, i + n));
+      i += n;
+    }
+    return true;
+  };
+  const words = (...ws: number[]): Uint8Array => {
+    const b = new Uint8Array(ws.length * 4);
+    const v = new DataView(b.buffer);
+    for (const [i, w] of ws.entries()) v.setUint32(i * 4, u32(w), true);
+    return b;
+  };
+  const wordsOf = (b: Uint8Array, i: number): number => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true);
+
+  /** pt_regs word `n` (r0..r15), then the trap frame: 16 err, 17 vector, 18 pc, 19 ps, 20 sp. */
+  const reg = (regs: number, n: number): number => kread32(regs + n * 4);
+
+  // ---- mm ----
+  const newMm = (as: AddressSpace): Mm => {
+    const mm: Mm = { as, refs: 1, mmapNext: MMAP_BASE };
+    mms.set(as.id, mm);
+    return mm;
+  };
+  const mmput = (mm: Mm | null): void => {
+    if (mm === null) return;
+    mm.refs--;
+    if (mm.refs === 0) {
+      for (const c of cpus) if (c.cr3 === mm.as.pgd) c.setCr3(mmu.swapperPgDir);
+      mm.as.destroy();
+      mms.delete(mm.as.id);
+    }
+  };
+  const mmapRegion = (mm: Mm, length: number, prot: string, addr = 0): number | null => {
+    const len = Math.ceil(length / 4096) * 4096;
+    if (len === 0) return null;
+    let start = addr;
+    if (start === 0) {
+      start = mm.mmapNext - len;
+      mm.mmapNext = start - 4096; // leave a guard page below
+    }
+    try {
+      mm.as.mmap({ start, length: len, prot: parseProtection(prot) });
+    } catch {
+      return null;
+    }
+    return start;
+  };
+  /** Program text lives once in physical memory (the page cache) and is mapped read-only into every mm that runs it. */
+  const pageCache = new Map<Image, number[]>();
+  const textFrames = (img: Image): number[] => {
+    let frames = pageCache.get(img);
+    if (frames === undefined) {
+      frames = img.sections.map((s) => {
+        if (s.name !== '.text') return -1;
+        const pages = Math.ceil(((s.address % 4096) + Math.max(s.bytes.length, 1)) / 4096);
+        const order = Math.ceil(Math.log2(pages));
+        const pfn = mmu.allocPages(order, { zero: true });
+        if (pfn === null) throw new KernelError('no-memory', `${os.name}: no memory for the text of a program`);
+        phys.writeBytes(pfn * 4096 + (s.address % 4096), s.bytes);
+        return pfn * 4096;
+      });
+      pageCache.set(img, frames);
+    }
+    return frames;
+  };
+  const loadProgram = (mm: Mm, img: Image): { entry: number; sp: number; stack: { base: number; top: number } } => {
+    const frames = textFrames(img);
+    img.sections.forEach((s, i) => {
+      const start = s.address & ~4095;
+      const end = Math.ceil((s.address + Math.max(s.bytes.length, 1)) / 4096) * 4096;
+      if (s.name === '.text') {
+        mm.as.mmap({ start, length: end - start, prot: parseProtection('r-xu'), paddr: frames[i] as number });
+        return;
+      }
+      mm.as.mmap({ start, length: end - start, prot: parseProtection('rw-u') });
+      if (!writeUser(mm, s.address, s.bytes)) throw new KernelError('no-memory', `${os.name}: cannot load a program's data`);
+    });
+    const vma = mm.as.setupStack();
+    const entry = img.symbols.get('_start')?.address ?? img.sections[0]?.address ?? USER_TEXT;
+    return { entry, sp: vma.end, stack: { base: vma.start, top: vma.end } };
+  };
+
+  // ---- tasks ----
+  const emptyFiles = (): (File | null)[] => [
+    { kind: 'console', pipe: null, end: null, offset: 0 },
+    { kind: 'console', pipe: null, end: null, offset: 0 },
+    { kind: 'console', pipe: null, end: null, offset: 0 },
+    { kind: 'disk', pipe: null, end: null, offset: 0 },
+  ];
+
+  interface NewTask {
+    comm: string;
+    parent: Task | null;
+    ppid: number;
+    group: Group | null;
+    mm: Mm | null;
+    kfn?: number;
+    karg?: number;
+    /** pt_regs (16) + trap frame (5) for the child. */
+    regs?: number[];
+    userStack?: { base: number; top: number } | null;
+    cpu: number;
+  }
+
+  const createTask = (n: NewTask): Task | null => {
+    const tid = nextPid++;
+    const ts = allocTs();
+    if (ts === 0) return null;
+    const ks = kstack.alloc({ tid, cpu: n.cpu });
+    if (ks === null) {
+      freeTs.push(ts);
+      return null;
+    }
+    const kthread = n.mm === null;
+    const t: Task = {
+      tid,
+      tgid: n.group?.tgid ?? tid,
+      ppid: n.ppid,
+      comm: n.comm,
+      state: 'R',
+      mm: n.mm,
+      activeMm: n.mm,
+      ts,
+      kstack: ks,
+      idleStack: null,
+      userStack: n.userStack ?? null,
+      nvcsw: 0,
+      nivcsw: 0,
+      exitCode: null,
+      cpu: n.cpu,
+      kthread,
+      idle: false,
+      sched: { tid, nice: 0, priority: 0, length: undefined, remaining: undefined },
+      group: null,
+      wait: null,
+      killed: false,
+      worker: null,
+      switchedOut: false,
+      reaped: false,
+      lastSwitchIn: 0,
+    };
+    const group: Group = n.group ?? {
+      tgid: tid,
+      live: 0,
+      files: emptyFiles(),
+      rlimStack: { cur: DEFAULT_RLIMIT_STACK, max: RLIM_INFINITY },
+      threads: [],
+    };
+    group.live++;
+    group.threads.push(t);
+    t.group = group;
+    // copy_thread: the fork frame, lowest first: inactive_task_frame (r4-r11, ret_from_fork), pt_regs, trap frame.
+    const regs = n.regs ?? [...new Array<number>(16).fill(0), 0, 0x80, 0, PS.USER | PS.IE, 0];
+    const frame = [n.kfn ?? 0, n.karg ?? 0, 0, 0, 0, 0, 0, 0, image.address('ret_from_fork'), ...regs];
+    kwrite32(ts + TASK.TID, tid);
+    kwrite32(ts + TASK.SP0, ks.top);
+    kwrite32(ts + TASK.PGD, n.mm === null ? 0 : n.mm.as.pgd);
+    kwrite32(ts + TASK.STACK, ks.base);
+    if (os.stackAllocator === 'single') {
+      for (const [i, w] of frame.entries()) kwrite32(ts + TASK.FRAME + i * 4, w);
+      kwrite32(ts + TASK.SP, 0);
+    } else {
+      const sp = ks.top - FORK_FRAME_WORDS * 4;
+      for (const [i, w] of frame.entries()) kwrite32(sp + i * 4, w);
+      kwrite32(ts + TASK.SP, sp);
+    }
+    tasks.set(tid, t);
+    byTs.set(ts, t);
+    if (!kthread) userTasksAlive++;
+    log.emit('task.new', {
+      cpu: n.cpu,
+      pid: t.tgid,
+      tid,
+      ppid: t.ppid,
+      comm: t.comm,
+      kernelThread: kthread,
+      kstackBase: ks.base,
+      kstackTop: ks.top,
+      threadSp: kread32(ts + TASK.SP),
+      userStackBase: t.userStack?.base ?? null,
+      userStackTop: t.userStack?.top ?? null,
+    });
+    return t;
+  };
+
+  const wake = (t: Task, fromCpu: number | null): void => {
+    if (t.state !== 'S' && t.state !== 'D') return;
+    t.state = 'R';
+    if (running[t.cpu] === t) return; // not switched out yet: schedule() will see it runnable
+    const target = rq.wakeUp(t.sched, now());
+    t.cpu = target;
+    log.emit('task.wake', { tid: t.tid, cpu: target });
+    if (target !== fromCpu && rq.cpu(target).needResched) machine.raiseInterrupt(target, VECTORS.RESCHEDULE);
+  };
+  const sleep = (t: Task, state: 'S' | 'D', w: Wait): number => {
+    t.state = state;
+    t.wait = w;
+    return SLEEP;
+  };
+
+  const reap = (child: Task, by: Task, cpu: number): void => {
+    child.state = 'X';
+    child.reaped = true;
+    kstack.reaped(child.tid, cpu);
+    log.emit('task.reap', { tid: child.tid, by: by.tid });
+    release(child);
+  };
+  const release = (t: Task): void => {
+    if (!t.reaped || !t.switchedOut) return;
+    tasks.delete(t.tid);
+    byTs.delete(t.ts);
+    freeTs.push(t.ts);
+  };
+
+  const children = (parent: Task): Task[] => {
+    const out: Task[] = [];
+    for (const t of tasks.values()) if (t.ppid === parent.tgid && t.tid === t.tgid && !t.reaped && !t.idle) out.push(t);
+    return out;
+  };
+  const reapable = (t: Task): boolean => t.state === 'Z' && (t.group?.live ?? 0) === 0;
+
+  const closeFiles = (g: Group, cpu: number): void => {
+    for (const f of g.files) {
+      if (f === null || f.pipe === null) continue;
+      if (f.end === 'r') f.pipe.readers--;
+      else f.pipe.writers--;
+      for (const w of f.pipe.readWait.splice(0)) wake(w, cpu);
+      for (const w of f.pipe.writeWait.splice(0)) wake(w, cpu);
+    }
+    g.files = [];
+  };
+
+  // ---- natives: scheduling ----
+  native('schedule_debug', (cpu) => {
+    const t = running[cpu.id];
+    if (t === undefined || t.idle || t.kstack === null) return undefined;
+    if (kstack.taskStackEndCorrupted(t.tid, cpu.id))
+      die(cpu, 'corrupted stack end detected inside scheduler', t.kstack.endOfStack, cpu.sp, cpu.pc, 'overflow');
+    return undefined;
+  });
+
+  native('pick_next_task', (cpu) => {
+    const id = cpu.id;
+    const prev = running[id] as Task;
+    const preempt = cpu.reg(0) === 1;
+    const tnow = now();
+    let next: SchedTask | undefined;
+    if (prev.idle) next = rq.pickNext(id, tnow);
+    else {
+      const st = prev.state === 'R' ? 'runnable' : prev.state === 'S' || prev.state === 'D' ? 'blocked' : 'dead';
+      next = rq.schedule(id, tnow, st);
+    }
+    const nt = next === undefined ? (idle[id] as Task) : (tasks.get(next.tid) as Task);
+    if (nt === prev) {
+      cpu.setReg(1, 0);
+      return undefined;
+    }
+    if (prev.state === 'R' && !prev.idle) prev.nivcsw++;
+    else if (!prev.idle) prev.nvcsw++;
+    const mmSwitch = nt.mm !== null && nt.mm !== prev.activeMm;
+    if (nt.mm === null) {
+      nt.activeMm = prev.activeMm;
+      if (nt.activeMm !== null) nt.activeMm.refs++;
+    }
+    running[id] = nt;
+    nt.cpu = id;
+    nt.lastSwitchIn = tnow;
+    switches++;
+    log.emit('sched.switch', {
+      cpu: id,
+      prevTid: prev.idle ? 0 : prev.tid,
+      prevComm: prev.comm,
+      prevState: prev.state,
+      nextTid: nt.idle ? 0 : nt.tid,
+      nextComm: nt.comm,
+      prevSp: u32(cpu.sp),
+      nextSp: kread32(nt.ts + TASK.SP),
+      mmSwitch,
+      preempt,
+    });
+    cpu.setReg(0, prev.ts);
+    cpu.setReg(1, nt.ts);
+    return undefined;
+  });
+
+  const finishTaskSwitch = (cpu: Cpu): number | undefined => {
+    const prev = byTs.get(u32(cpu.reg(0)));
+    if (prev === undefined) return undefined;
+    if (prev.kthread && !prev.idle && prev.activeMm !== null) {
+      mmput(prev.activeMm);
+      prev.activeMm = null;
+    }
+    if (prev.state === 'Z' || prev.state === 'X') {
+      prev.switchedOut = true;
+      kstack.finalSwitch(prev.tid, cpu.id);
+      if (prev.mm !== null) {
+        const mm = prev.mm;
+        prev.mm = null;
+        prev.activeMm = null;
+        mmput(mm);
+      }
+      release(prev);
+      if (finishing && userTasksAlive === 0) {
+        finished = true;
+        stopped = true;
+        machine.stop();
+      }
+    }
+    return undefined;
+  };
+  native('finish_task_switch', finishTaskSwitch);
+  native('schedule_tail', finishTaskSwitch);
+
+  native('idle_need_resched', (cpu) => {
+    const r = rq.cpu(cpu.id);
+    return r.needResched || r.nrQueued > 0 ? 1 : 0;
+  });
+  native('should_resched_voluntary', (cpu) => (rq.shouldReschedule(cpu.id, 'cond-resched') ? 1 : 0));
+  native('do_sched_yield', () => undefined);
+  native('scheduler_ipi', () => undefined);
+  native('spurious_interrupt', () => undefined);
+
+  native('exit_to_user_mode', (cpu) => {
+    const t = running[cpu.id] as Task;
+    if (t.killed) return 2;
+    return rq.shouldReschedule(cpu.id, 'return-to-user') ? 1 : 0;
+  });
+  native('irqentry_exit', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const ps = reg(regs, 19);
+    const t = running[cpu.id] as Task;
+    if ((ps & PS.USER) !== 0) {
+      if (t.killed) return 3;
+      return rq.shouldReschedule(cpu.id, 'return-to-user') ? 1 : 0;
+    }
+    if (t.idle) return 0;
+    const point = reg(regs, 17) === VECTORS.TIMER ? 'tick' : 'irq-return-kernel';
+    return rq.shouldReschedule(cpu.id, point) ? 2 : 0;
+  });
+  native('irq_enter', (cpu) => {
+    rq.preemptCountAdd(cpu.id, HARDIRQ_OFFSET);
+    return undefined;
+  });
+  native('irq_exit', (cpu) => {
+    rq.preemptCountSub(cpu.id, HARDIRQ_OFFSET);
+    return undefined;
+  });
+  native('scheduler_tick', (cpu) => {
+    const t = now();
+    const ran = t - (lastTick[cpu.id] as number);
+    lastTick[cpu.id] = t;
+    if (rq.cpu(cpu.id).curr !== undefined && ran > 0) rq.tick(cpu.id, ran, t);
+    return undefined;
+  });
+
+  // ---- natives: system calls ----
+  native('syscall_enter', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = currentOf(cpu);
+    if (t === null) return undefined;
+    const nr = reg(regs, 0);
+    log.emit('syscall.enter', {
+      cpu: cpu.id,
+      tid: t.tid,
+      nr,
+      name: SYSCALL_NAMES.get(nr) ?? `syscall_${nr}`,
+      args: [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)],
+      regs,
+      sp: u32(cpu.sp),
+      threadInfo: os.threadInfo === 'stack' ? (u32(cpu.sp) & mask) >>> 0 : null,
+    });
+    return undefined;
+  });
+  native('syscall_exit', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = running[cpu.id] as Task;
+    log.emit('syscall.exit', { cpu: cpu.id, tid: t.tid, nr: lastNr.get(t.tid) ?? 0, ret: s32(reg(regs, 0)) });
+    return undefined;
+  });
+  // The syscall number is overwritten by the return value in regs->ax; remember it per task.
+  const lastNr = new Map<number, number>();
+  log.on('syscall.enter', (e) => lastNr.set(e.tid, e.nr));
+
+  const cur = (cpu: Cpu): Task => {
+    // After an oops on a garbage `current` the machine is stopping: carry on with the scheduler's idea of it.
+    return currentOf(cpu) ?? (running[cpu.id] as Task);
+  };
+  const fileOf = (t: Task, fd: number): File | null => t.group?.files[fd] ?? null;
+
+  native('fd_kind', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = currentOf(cpu);
+    if (t === null) return 0;
+    const f = fileOf(t, reg(regs, 1));
+    if (f === null) return -ERRNO.EBADF;
+    const nr = reg(regs, 0);
+    if (f.kind === 'console') return 1;
+    if (f.kind === 'pipe') {
+      if ((nr === SYSCALLS.write) !== (f.end === 'w')) return -ERRNO.EBADF;
+      return 2;
+    }
+    return 3;
+  });
+  native('tty_copy_from_user', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const buf = u32(cpu.reg(1));
+    const t = cur(cpu);
+    const n = Math.min(reg(regs, 3), 512);
+    if (t.mm === null) return -ERRNO.EFAULT;
+    const bytes = readUser(t.mm, reg(regs, 2), n);
+    if (bytes === null) return -ERRNO.EFAULT;
+    for (let i = 0; i < n; i++) cpu.bus.write8(buf + i, bytes[i] as number, false);
+    return n;
+  });
+  native('tty_output', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const buf = u32(cpu.reg(1));
+    const t = running[cpu.id] as Task;
+    const n = Math.min(reg(regs, 3), 512);
+    let text = '';
+    for (let i = 0; i < n; i++) text += String.fromCharCode(cpu.bus.read8(buf + i, false));
+    consoleText += text;
+    log.emit('console.write', { tid: t.tid, text });
+    return n;
+  });
+
+  native('pipe_write_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (t.killed) return -ERRNO.EINTR;
+    t.wait = null;
+    const f = fileOf(t, reg(regs, 1));
+    const p = f?.pipe;
+    if (p === undefined || p === null || t.mm === null) return -ERRNO.EBADF;
+    if (p.readers === 0) return -ERRNO.EPIPE;
+    const count = reg(regs, 3);
+    const space = PIPE_SIZE - p.data.length;
+    if (space === 0) {
+      p.writeWait.push(t);
+      return sleep(t, 'S', { kind: 'queue', woken: false });
+    }
+    const n = Math.min(space, count);
+    const bytes = readUser(t.mm, reg(regs, 2), n);
+    if (bytes === null) return -ERRNO.EFAULT;
+    for (const b of bytes) p.data.push(b);
+    for (const w of p.readWait.splice(0)) wake(w, cpu.id);
+    return n;
+  });
+  native('pipe_read_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (t.killed) return -ERRNO.EINTR;
+    t.wait = null;
+    const f = fileOf(t, reg(regs, 1));
+    const p = f?.pipe;
+    if (p === undefined || p === null || t.mm === null) return -ERRNO.EBADF;
+    if (p.data.length === 0) {
+      if (p.writers === 0) return 0;
+      p.readWait.push(t);
+      return sleep(t, 'S', { kind: 'queue', woken: false });
+    }
+    const n = Math.min(p.data.length, reg(regs, 3));
+    if (!writeUser(t.mm, reg(regs, 2), Uint8Array.from(p.data.slice(0, n)))) return -ERRNO.EFAULT;
+    p.data.splice(0, n);
+    for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
+    return n;
+  });
+
+  native('raid_checksum_cycles', () => RAID_CHECKSUM_CYCLES);
+  native('blk_rw', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const w = t.wait;
+    if (w !== null && w.kind === 'disk') {
+      if (!w.req.done) return sleep(t, 'D', w);
+      t.wait = null;
+      const f = fileOf(t, reg(regs, 1));
+      if (f !== null) f.offset += w.req.bytes;
+      return w.req.bytes;
+    }
+    const f = fileOf(t, reg(regs, 1));
+    if (f === null || t.mm === null) return -ERRNO.EBADF;
+    const op = reg(regs, 0) === SYSCALLS.write ? 'write' : 'read';
+    const count = Math.min(reg(regs, 3), 64 * 1024, DISK_SIZE - f.offset);
+    const buf = reg(regs, 2);
+    const pages: { paddr: number; len: number }[] = [];
+    for (let i = 0; i < count; ) {
+      const p = userPaddr(t.mm, buf + i, op === 'read');
+      if (p === null) return -ERRNO.EFAULT;
+      const len = Math.min(count - i, 4096 - ((buf + i) % 4096));
+      pages.push({ paddr: p, len });
+      i += len;
+    }
+    const req: DiskReq = { id: nextReq++, task: t, op, pages, bytes: count, offset: f.offset, done: false };
+    diskPending.set(req.id, req);
+    const { at: completeAt } = later(os.diskLatency, 'disk.complete', { req: req.id });
+    log.emit('disk.submit', { req: req.id, tid: t.tid, op, bytes: count, offset: f.offset, completeAt });
+    return sleep(t, 'D', { kind: 'disk', req });
+  });
+  native('ata_complete', (cpu) => {
+    for (const req of diskDone.splice(0)) {
+      req.done = true;
+      wake(req.task, cpu.id);
+    }
+    return undefined;
+  });
+  native('nic_receive', (cpu) => {
+    nicPackets++;
+    log.emit('nic.rx', { cpu: cpu.id, packet: nicPackets });
+    return undefined;
+  });
+
+  const processExit = (t: Task, cpu: number): void => {
+    const g = t.group as Group;
+    closeFiles(g, cpu);
+    const init = tasks.get(1);
+    let zombieOrphan = false;
+    for (const c of children(t)) {
+      c.ppid = 1;
+      log.emit('task.reparent', { tid: c.tid, from: t.tgid, to: 1 });
+      for (const th of c.group?.threads ?? []) th.ppid = 1;
+      if (reapable(c)) zombieOrphan = true;
+    }
+    if (zombieOrphan && init !== undefined) wakeWaiters(init, cpu);
+    const leader = tasks.get(g.tgid);
+    if (leader !== undefined) {
+      const parent = tasks.get(leader.ppid);
+      if (parent !== undefined) wakeWaiters(parent, cpu);
+    }
+  };
+  const wakeWaiters = (parent: Task, cpu: number): void => {
+    for (const th of parent.group?.threads ?? [parent]) if (th.wait?.kind === 'wait4') wake(th, cpu);
+  };
+
+  native('do_exit_native', (cpu) => {
+    const t = running[cpu.id] as Task;
+    const code = u32(cpu.reg(0));
+    if (t.idle) {
+      die(cpu, 'Attempted to kill the idle task!', null, cpu.sp, cpu.pc, 'panic');
+      return undefined;
+    }
+    if (t.tid === 1) {
+      die(cpu, `Attempted to kill init! exitcode=${hex(code)}`, null, cpu.sp, cpu.pc, 'panic');
+      return undefined;
+    }
+    t.exitCode = code;
+    const g = t.group as Group;
+    g.live--;
+    const leader = t.tid === t.tgid;
+    t.state = leader ? 'Z' : 'X';
+    kstack.taskExited({ tid: t.tid, comm: t.comm });
+    if (!t.kthread) userTasksAlive--;
+    log.emit('task.exit', { tid: t.tid, pid: t.tgid, code, state: t.state });
+    if (!leader) reap(t, t, cpu.id);
+    if (g.live === 0) processExit(t, cpu.id);
+    if (userTasksAlive === 0) finishing = true;
+    return undefined;
+  });
+  native('bug_exit_returned', (cpu) => {
+    die(cpu, 'BUG: do_exit() returned', null, cpu.sp, cpu.pc, 'oops');
+    return undefined;
+  });
+  native('exit_group_native', (cpu) => {
+    const t = cur(cpu);
+    for (const th of t.group?.threads ?? []) {
+      if (th === t || th.state === 'Z' || th.state === 'X') continue;
+      th.killed = true;
+      wake(th, cpu.id);
+    }
+    return undefined;
+  });
+
+  native('copy_process_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const parent = cur(cpu);
+    if (parent.mm === null || parent.group === null) return -ERRNO.EINVAL;
+    const nr = reg(regs, 0);
+    const flags = nr === SYSCALLS.clone ? reg(regs, 1) : 0;
+    const frame: number[] = [];
+    for (let i = 0; i < 21; i++) frame.push(reg(regs, i));
+    frame[0] = 0; // the child's fork() returns 0
+    const thread = (flags & CLONE.THREAD) !== 0 && (flags & CLONE.VM) !== 0;
+    if (thread) {
+      const g = parent.group;
+      let stack = reg(regs, 2);
+      let userStack: { base: number; top: number };
+      if (stack === 0) {
+        // pthread_create's stack: the soft RLIMIT_STACK (2 MiB when unlimited), a guard page below.
+        const size = g.rlimStack.cur === RLIM_INFINITY ? 2 << 20 : Math.min(g.rlimStack.cur, 64 << 20);
+        const base = mmapRegion(parent.mm, size, 'rw-u');
+        if (base === null) return -ERRNO.ENOMEM;
+        stack = base + Math.ceil(size / 4096) * 4096;
+        userStack = { base, top: stack };
+      } else userStack = { base: stack - 4096, top: stack };
+      frame[1] = reg(regs, 4);
+      frame[18] = reg(regs, 3) === 0 ? (frame[18] as number) : reg(regs, 3);
+      frame[20] = stack;
+      parent.mm.refs++;
+      const child = createTask({
+        comm: parent.comm,
+        parent,
+        ppid: parent.ppid,
+        group: g,
+        mm: parent.mm,
+        regs: frame,
+        userStack,
+        cpu: cpu.id,
+      });
+      if (child === null) {
+        parent.mm.refs--;
+        return -ERRNO.ENOMEM;
+      }
+      rq.wakeUp(child.sched, now());
+      return child.tid;
+    }
+    const as = parent.mm.as.fork();
+    if (as === null) return -ERRNO.ENOMEM;
+    const mm = newMm(as);
+    mm.mmapNext = parent.mm.mmapNext;
+    const pg = parent.group;
+    const files = pg.files.map((f) => {
+      if (f === null) return null;
+      if (f.pipe !== null) {
+        if (f.end === 'r') f.pipe.readers++;
+        else f.pipe.writers++;
+      }
+      return { ...f };
+    });
+    const tid = nextPid;
+    const group: Group = { tgid: tid, live: 0, files, rlimStack: { ...pg.rlimStack }, threads: [] };
+    const child = createTask({
+      comm: parent.comm,
+      parent,
+      ppid: parent.tgid,
+      group,
+      mm,
+      regs: frame,
+      userStack: parent.userStack,
+      cpu: cpu.id,
+    });
+    if (child === null) {
+      mmput(mm);
+      return -ERRNO.ENOMEM;
+    }
+    rq.wakeUp(child.sched, now());
+    return child.tid;
+  });
+
+  const readString = (mm: Mm, va: number, max = 256): string | null => {
+    let s = '';
+    for (let i = 0; i < max; i++) {
+      const b = readUser(mm, va + i, 1);
+      if (b === null) return null;
+      if (b[0] === 0) return s;
+      s += String.fromCharCode(b[0] as number);
+    }
+    return s;
+  };
+
+  const exec = (cpu: Cpu, t: Task, img: Image, comm: string, regs: number): void => {
+    const as = mmu.createAddressSpace();
+    as.setRlimitStack(t.group?.rlimStack.cur === RLIM_INFINITY ? DEFAULT_RLIMIT_STACK : (t.group?.rlimStack.cur ?? DEFAULT_RLIMIT_STACK));
+    const mm = newMm(as);
+    const { entry, sp, stack } = loadProgram(mm, img);
+    for (let i = 0; i < 16; i++) kwrite32(regs + i * 4, 0);
+    kwrite32(regs + 18 * 4, entry);
+    kwrite32(regs + 19 * 4, PS.USER | PS.IE);
+    kwrite32(regs + 20 * 4, sp);
+    const old = t.mm;
+    t.mm = mm;
+    t.activeMm = mm;
+    t.comm = comm;
+    t.userStack = stack;
+    kwrite32(t.ts + TASK.PGD, as.pgd);
+    cpu.setCr3(as.pgd);
+    mmput(old);
+    log.emit('task.exec', { tid: t.tid, comm, entry, sp });
+  };
+  native('exec_binprm', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (t.mm === null) return -ERRNO.EFAULT;
+    const name = readString(t.mm, reg(regs, 1));
+    if (name === null) return -ERRNO.EFAULT;
+    const img = programs.get(name);
+    if (img === undefined) return -ERRNO.ENOENT;
+    if ((t.group?.live ?? 1) > 1) return -ERRNO.EAGAIN;
+    exec(cpu, t, img, name.slice(0, 15), regs);
+    return 0;
+  });
+
+  native('do_wait_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (t.killed) return -ERRNO.EINTR;
+    t.wait = null;
+    const pid = s32(reg(regs, 1));
+    const statusPtr = reg(regs, 2);
+    const opts = reg(regs, 3);
+    const kids = children(t).filter((c) => pid === -1 || c.tid === pid);
+    if (kids.length === 0) return -ERRNO.ECHILD;
+    const z = kids.find(reapable);
+    if (z !== undefined) {
+      if (statusPtr !== 0 && t.mm !== null && !writeUser(t.mm, statusPtr, words(z.exitCode ?? 0))) return -ERRNO.EFAULT;
+      reap(z, t, cpu.id);
+      return z.tid;
+    }
+    if ((opts & WNOHANG) !== 0) return 0;
+    return sleep(t, 'S', { kind: 'wait4' });
+  });
+
+  native('nanosleep_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const w = t.wait;
+    if (w !== null && w.kind === 'sleep') {
+      if (w.expired) {
+        t.wait = null;
+        return 0;
+      }
+      if (t.killed) {
+        sim.timers.cancel(w.timer);
+        t.wait = null;
+        return -ERRNO.EINTR;
+      }
+      return sleep(t, 'S', w);
+    }
+    if (t.mm === null) return -ERRNO.EFAULT;
+    const ts = readUser(t.mm, reg(regs, 1), 8);
+    if (ts === null) return -ERRNO.EFAULT;
+    const sec = wordsOf(ts, 0);
+    const nsec = wordsOf(ts, 1);
+    if (nsec >= 1e9) return -ERRNO.EINVAL;
+    const timer = later(sec * 1e9 + nsec, 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
+    return sleep(t, 'S', { kind: 'sleep', expired: false, timer });
+  });
+  log.on('kernel.timer', (e) => {
+    const t = tasks.get(e.tid);
+    if (t === undefined) return;
+    if (e.kind === 'nanosleep' && t.wait?.kind === 'sleep') {
+      t.wait.expired = true;
+      wake(t, null);
+    } else if (e.kind === 'worker' && t.worker !== null) {
+      t.worker.pending = true;
+      wake(t, null);
+    }
+  });
+
+  const futexKey = (t: Task, uaddr: number): string => `${t.mm?.as.id ?? 0}:${uaddr}`;
+  native('futex_wait_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const w = t.wait;
+    if (w !== null && w.kind === 'queue') {
+      if (w.woken) {
+        t.wait = null;
+        return 0;
+      }
+      if (t.killed) {
+        t.wait = null;
+        const q = futexQueues.get(futexKey(t, reg(regs, 1)));
+        if (q?.includes(t)) q.splice(q.indexOf(t), 1);
+        return -ERRNO.EINTR;
+      }
+      return sleep(t, 'S', w);
+    }
+    if (t.mm === null) return -ERRNO.EFAULT;
+    const uaddr = reg(regs, 1);
+    const v = readUser(t.mm, uaddr, 4);
+    if (v === null) return -ERRNO.EFAULT;
+    if (wordsOf(v, 0) !== reg(regs, 3)) return -ERRNO.EAGAIN;
+    const key = futexKey(t, uaddr);
+    const q = futexQueues.get(key) ?? [];
+    q.push(t);
+    futexQueues.set(key, q);
+    return sleep(t, 'S', { kind: 'queue', woken: false });
+  });
+  native('futex_wake_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const q = futexQueues.get(futexKey(t, reg(regs, 1)));
+    let n = 0;
+    const max = reg(regs, 3);
+    while (q !== undefined && q.length > 0 && n < max) {
+      const w = q.shift() as Task;
+      if (w.wait?.kind === 'queue') w.wait.woken = true;
+      wake(w, cpu.id);
+      n++;
+    }
+    return n;
+  });
+
+  native('sys_getpid', (cpu) => cur(cpu).tgid);
+  native('sys_gettid', (cpu) => cur(cpu).tid);
+  native('sys_getppid', (cpu) => cur(cpu).ppid);
+  native('sys_pipe', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const g = t.group;
+    if (g === null || t.mm === null) return -ERRNO.EFAULT;
+    const p: PipeObj = { id: nextPipe++, data: [], readers: 1, writers: 1, readWait: [], writeWait: [] };
+    const rfd = g.files.length;
+    const wfd = rfd + 1;
+    if (!writeUser(t.mm, reg(regs, 1), words(rfd, wfd))) return -ERRNO.EFAULT;
+    g.files.push({ kind: 'pipe', pipe: p, end: 'r', offset: 0 }, { kind: 'pipe', pipe: p, end: 'w', offset: 0 });
+    return 0;
+  });
+  native('sys_getrlimit', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (reg(regs, 1) !== RLIMIT_STACK) return -ERRNO.EINVAL;
+    if (t.mm === null || t.group === null) return -ERRNO.EFAULT;
+    return writeUser(t.mm, reg(regs, 2), words(t.group.rlimStack.cur, t.group.rlimStack.max)) ? 0 : -ERRNO.EFAULT;
+  });
+  native('sys_setrlimit', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (reg(regs, 1) !== RLIMIT_STACK) return -ERRNO.EINVAL;
+    if (t.mm === null || t.group === null) return -ERRNO.EFAULT;
+    const b = readUser(t.mm, reg(regs, 2), 8);
+    if (b === null) return -ERRNO.EFAULT;
+    const cur2 = wordsOf(b, 0);
+    const max = wordsOf(b, 1);
+    if (cur2 > max) return -ERRNO.EINVAL;
+    t.group.rlimStack = { cur: cur2, max };
+    t.mm.as.setRlimitStack(cur2 === RLIM_INFINITY ? 0xffffffff : cur2);
+    return 0;
+  });
+  native('do_mmap', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    if (t.mm === null) return -ERRNO.EINVAL;
+    const addr = reg(regs, 1);
+    const len = reg(regs, 2);
+    const prot = reg(regs, 3);
+    if (len === 0 || len > 0x40000000 || addr % 4096 !== 0) return -ERRNO.EINVAL;
+    const p = `${prot & 1 ? 'r' : '-'}${prot & 2 ? 'w' : '-'}${prot & 4 ? 'x' : '-'}u`;
+    const a = mmapRegion(t.mm, len, p, addr);
+    return a === null ? -ERRNO.ENOMEM : a;
+  });
+  native('do_munmap', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const addr = reg(regs, 1);
+    const len = reg(regs, 2);
+    if (t.mm === null || addr % 4096 !== 0 || len === 0) return -ERRNO.EINVAL;
+    try {
+      t.mm.as.munmap(addr, Math.ceil(len / 4096) * 4096);
+    } catch {
+      return -ERRNO.EINVAL;
+    }
+    return 0;
+  });
+
+  // ---- natives: faults ----
+  native('do_page_fault', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const address = cpu.cr2;
+    const err = reg(regs, 16);
+    const ps = reg(regs, 19);
+    const t = running[cpu.id] as Task;
+    const user = (ps & PS.USER) !== 0;
+    const mm = t.mm ?? t.activeMm;
+    if (address < PAGE_OFFSET && mm !== null) {
+      const r = mm.as.handleFault(address, err);
+      if (r.resolved) return 0;
+      if (user) {
+        log.emit('task.signal', { tid: t.tid, signal: 11, address });
+        return 1;
+      }
+    }
+    const sp = (ps & PS.USER) === 0 ? regs + PT_REGS_SIZE : regs;
+    die(cpu, `BUG: unable to handle page fault for address: ${hex(address)}`, address, sp, reg(regs, 18), 'oops');
+    return 0;
+  });
+  native('exc_double_fault', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = running[cpu.id] as Task;
+    const fault = cpu.cr2;
+    const report = kstack.checkOverflow(t.idle ? { cpu: cpu.id, faultAddress: fault } : { cpu: cpu.id, tid: t.tid, faultAddress: fault });
+    const sp = reg(regs, 20);
+    const msg =
+      report?.how === 'guard-page'
+        ? `BUG: stack guard page was hit at ${hex(fault)} (stack is ${hex(report.base)}..${hex(report.top - 1)}); kernel stack overflow (double-fault)`
+        : `double fault at ${hex(reg(regs, 18))} (cr2 ${hex(fault)})`;
+    die(cpu, msg, fault, sp, reg(regs, 18), report === null ? 'panic' : 'overflow');
+    return undefined;
+  });
+  native('do_trap', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const ps = reg(regs, 19);
+    const vector = reg(regs, 17);
+    const t = running[cpu.id] as Task;
+    if ((ps & PS.USER) !== 0) {
+      log.emit('task.signal', { tid: t.tid, signal: vector === 0 ? 8 : vector === 6 ? 4 : 11, address: null });
+      return 1;
+    }
+    const names: Record<number, string> = { 0: 'divide error', 6: 'invalid opcode', 13: 'general protection fault' };
+    die(
+      cpu,
+      `${names[vector] ?? `trap ${vector}`}: 0000 [#1] at ${symbols.symbolize(reg(regs, 18), 'exact')}`,
+      null,
+      regs + PT_REGS_SIZE,
+      reg(regs, 18),
+      'oops',
+    );
+    return 0;
+  });
+
+  // ---- natives: kernel threads ----
+  native('kthreadd_work', (cpu) => {
+    const t = cur(cpu);
+    t.wait = null;
+    const req = kthreadRequests.shift();
+    if (req === undefined) return sleep(t, 'S', { kind: 'queue', woken: false });
+    const w = createTask({
+      comm: req.name,
+      parent: t,
+      ppid: 2,
+      group: null,
+      mm: null,
+      kfn: image.address('worker_thread'),
+      karg: 0,
+      cpu: cpu.id,
+    });
+    if (w !== null) {
+      w.worker = { cycles: req.cycles, period: req.period, pending: true };
+      rq.wakeUp(w.sched, now());
+    }
+    return 0;
+  });
+  native('worker_next', (cpu) => {
+    const t = cur(cpu);
+    t.wait = null;
+    const w = t.worker;
+    if (w === null) return sleep(t, 'S', { kind: 'queue', woken: false });
+    if (w.pending) {
+      w.pending = false;
+      return w.cycles;
+    }
+    return sleep(t, 'S', { kind: 'queue', woken: false });
+  });
+  native('worker_did_work', (cpu) => {
+    const t = cur(cpu);
+    if (t.worker !== null) later(t.worker.period, 'kernel.timer', { tid: t.tid, kind: 'worker' });
+    return undefined;
+  });
+
+  // ---- assemble and load the kernel ----
+  const source = kernelSource(os);
+  let image: Image;
+  try {
+    image = assemble(source, { source: `kernel-${os.name}.s`, natives: machine.nativeNumbers() });
+  } catch (e) {
+    throw new KernelError('bad-variant', `the kernel image does not assemble for ${os.name}: ${(e as Error).message}`, { cause: e });
+  }
+  for (const s of image.sections) phys.writeBytes(s.address - PAGE_OFFSET, s.bytes);
+  kernelTextEnd = textEnd();
+  const symbols = createSymbolTable([...image.symbols.symbols, ...[...programs.values()].flatMap((p) => p.symbols.symbols)]);
+  // Keep `loadImage` the way images reach memory for anyone reading the bus: both paths write the same bytes.
+  void loadImage;
+
+  // Devices and timers.
+  log.on('timer.tick', (e) => {
+    machine.raiseInterrupt(e.cpu, VECTORS.TIMER);
+    sim.timers.schedule(e.time + Math.round(1e9 / os.hz), 'timer.tick', { cpu: e.cpu });
+  });
+  log.on('disk.complete', (e) => {
+    const req = diskPending.get(e.req);
+    if (req === undefined) return;
+    diskPending.delete(e.req);
+    let off = req.offset;
+    for (const p of req.pages) {
+      if (req.op === 'write') disk.set(phys.readBytes(p.paddr, p.len), off);
+      else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
+      off += p.len;
+    }
+    diskDone.push(req);
+    machine.raiseInterrupt(0, VECTORS.DISK);
+  });
+  log.on('input.nic_rx', () => machine.raiseInterrupt(0, VECTORS.NIC));
+  log.on('cpu.trap_enter', (e) => {
+    kstack.noteTrapEntry({ cpu: e.cpu, spBefore: e.spBefore, spAfter: e.spAfter });
+  });
+
+  const boot = (): void => {
+    if (booted) return;
+    booted = true;
+    log.emit('kernel.boot', {
+      os: os.name,
+      cpus: os.cpus,
+      threadSize: os.threadSize,
+      stackAllocator: os.stackAllocator,
+      preemption: os.preemption,
+      policy: os.scheduler.policy,
+      hz: os.hz,
+    });
+    for (let i = 0; i < os.cpus; i++) {
+      const c = cpuOf(i);
+      const base = KERNEL_LAYOUT.idleStacks + i * 32768;
+      const top = base + os.threadSize;
+      const ts = KERNEL_LAYOUT.idleTasks + i * TASK_STRUCT_SIZE;
+      kwrite32(base + (os.threadInfo === 'stack' ? THREAD_INFO_OFFSETS.task : 0), 0);
+      if (os.threadInfo === 'stack') {
+        kwrite32(base + THREAD_INFO_OFFSETS.cpu, i);
+        kwrite32(base + 20, STACK_END_MAGIC);
+      } else kwrite32(base, STACK_END_MAGIC);
+      kwrite32(ts + TASK.TID, 0);
+      kwrite32(ts + TASK.SP0, top);
+      kwrite32(ts + TASK.STACK, base);
+      kwrite32(KERNEL_LAYOUT.percpu + i * PERCPU_SIZE + PERCPU_CURRENT, ts);
+      const t: Task = {
+        tid: 0,
+        tgid: 0,
+        ppid: 0,
+        comm: `swapper/${i}`,
+        state: 'R',
+        mm: null,
+        activeMm: null,
+        ts,
+        kstack: null,
+        idleStack: { base, top },
+        userStack: null,
+        nvcsw: 0,
+        nivcsw: 0,
+        exitCode: null,
+        cpu: i,
+        kthread: true,
+        idle: true,
+        sched: { tid: -1 - i, nice: 0, priority: 0, length: undefined, remaining: undefined },
+        group: null,
+        wait: null,
+        killed: false,
+        worker: null,
+        switchedOut: false,
+        reaped: false,
+        lastSwitchIn: 0,
+      };
+      idle.push(t);
+      byTs.set(ts, t);
+      running.push(t);
+      c.idtr = KERNEL_LAYOUT.idt;
+      c.sp0 = top;
+      const irq = kstack.irqStack(i);
+      if (irq !== null) {
+        c.irqsp = irq.top;
+        c.irqsize = irq.size;
+      }
+      const ex = kstack.exceptionStack(i);
+      if (ex !== null) c.dfsp = ex.top;
+      c.reset({ pc: image.address('start_kernel'), sp: top });
+      sim.timers.schedule(Math.round(1e9 / os.hz), 'timer.tick', { cpu: i });
+    }
+    // pid 1: init, a user process that reaps (its program is generated from the workload); pid 2: kthreadd.
+    const initImg = assembleProgram('init', initProgram());
+    programs.set('init', initImg);
+    const initAs = mmu.createAddressSpace();
+    const initMm = newMm(initAs);
+    const loaded = loadProgram(initMm, initImg);
+    const initRegs = [...new Array<number>(16).fill(0), 0, 0x80, loaded.entry, PS.USER | PS.IE, loaded.sp];
+    const init = createTask({
+      comm: 'init',
+      parent: null,
+      ppid: 0,
+      group: null,
+      mm: initMm,
+      regs: initRegs,
+      userStack: loaded.stack,
+      cpu: 0,
+    });
+    const kthreaddTask = createTask({
+      comm: 'kthreadd',
+      parent: null,
+      ppid: 0,
+      group: null,
+      mm: null,
+      kfn: image.address('kthreadd'),
+      karg: 0,
+      cpu: 0,
+    });
+    if (init === null || kthreaddTask === null) throw new KernelError('no-memory', `${os.name}: no memory for init and kthreadd`);
+    userTasksAlive--; // init does not count as workload
+    for (const k of workload.kthreads ?? []) kthreadRequests.push({ name: k.name, cycles: k.cycles, period: k.period });
+    rq.wakeUp(init.sched, 0);
+    rq.wakeUp(kthreaddTask.sched, 0);
+    for (const [i, at] of (workload.nic ?? []).entries()) sim.timers.schedule(at, 'input.nic_rx', { packet: i + 1 });
+  };
+
+  /** init's program: fork and exec each workload process in order, then reap forever. */
+  const initProgram = (): string => {
+    const lines: string[] = ['_start:'];
+    workload.processes.forEach((_p, i) => {
+      lines.push(
+        `    mov r0, SYS_fork`,
+        '    syscall',
+        '    cmp r0, 0',
+        `    jne .Lspawned_${i}`,
+        `    mov r0, SYS_execve`,
+        `    mov r1, name_${i}`,
+        '    syscall',
+        `    mov r0, SYS_exit`,
+        '    mov r1, 127',
+        '    syscall',
+        `.Lspawned_${i}:`,
+      );
+    });
+    lines.push(
+      '.Lreap:',
+      '    mov r0, SYS_wait4',
+      '    mov r1, -1',
+      '    mov r2, 0',
+      '    mov r3, 0',
+      '    syscall',
+      '    cmp r0, -10',
+      '    jne .Lreap',
+      '    mov r0, SYS_nanosleep',
+      '    mov r1, forever',
+      '    syscall',
+      '    jmp .Lreap',
+      '.section .data 0x0804c000',
+      'forever:',
+      '    .word 1000, 0',
+    );
+    for (const [i, p] of workload.processes.entries()) lines.push(`name_${i}:`, `    .asciz "${p.program}"`);
+    return lines.join('\n');
+  };
+
+  const info = (t: Task): TaskInfo => {
+    let userStack = t.userStack;
+    if (userStack !== null && t.mm !== null && t.tid === t.tgid) {
+      const vma = t.mm.as.findVma(userStack.top - 4);
+      if (vma !== null) userStack = { base: vma.start, top: vma.end };
+    }
+    return {
+      pid: t.tgid,
+      tid: t.tid,
+      ppid: t.ppid,
+      comm: t.comm,
+      state: t.state,
+      kernelThread: t.kthread,
+      mm: t.mm?.as.id ?? null,
+      activeMm: t.activeMm?.as.id ?? null,
+      taskStruct: t.ts,
+      kernelStack: t.kstack !== null ? { base: t.kstack.base, top: t.kstack.top } : t.idleStack,
+      threadSp: kread32(t.ts + TASK.SP),
+      userStack: t.kthread ? null : userStack,
+      nvcsw: t.nvcsw,
+      nivcsw: t.nivcsw,
+      exitCode: t.exitCode,
+      cpu: t.cpu,
+    };
+  };
+
+  const kernel: Kernel = {
+    os,
+    workload,
+    seed,
+    sim,
+    log,
+    machine,
+    mmu,
+    kstack,
+    rq,
+    image,
+    symbols,
+    get console() {
+      return consoleText;
+    },
+    get outcome() {
+      return outcome;
+    },
+    get instructions() {
+      return cpus.reduce((s, c) => s + c.instructions, 0);
+    },
+    get contextSwitches() {
+      return switches;
+    },
+    boot,
+    run(runOptions = {}) {
+      boot();
+      const until = runOptions.until ?? 10_000_000_000;
+      while (!stopped) {
+        const next = sim.timers.nextTime();
+        const target = next === undefined || next > until ? until : next;
+        planTarget = Math.max(target, machine.clock.now);
+        machine.runUntil(planTarget);
+        planTarget = Number.POSITIVE_INFINITY;
+        if (stopped) break;
+        for (const c of cpus) {
+          if (c.shutdown && !stopped) die(c, 'triple fault: the CPU shut down', null, c.sp, c.pc, 'panic');
+        }
+        if (stopped) break;
+        sim.timers.runUntil(machine.clock.now);
+        if (machine.clock.now >= until) break;
+      }
+      return { outcome, cause, simulatedNs: machine.clock.now, finished };
+    },
+    tasks() {
+      return [...idle, ...[...tasks.values()].sort((a, b) => a.tid - b.tid)].map(info);
+    },
+    task(tid) {
+      const t = tasks.get(tid);
+      return t === undefined ? undefined : info(t);
+    },
+    stackTrace(tid) {
+      const t = tasks.get(tid);
+      if (t === undefined) return [];
+      const running0 = running[t.cpu] === t;
+      const sp = running0 ? cpuOf(t.cpu).sp : kread32(t.ts + TASK.SP);
+      return unwind(sp);
+    },
+    readKernel32: kread32,
+  };
+  return kernel;
+}

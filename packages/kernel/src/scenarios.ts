@@ -1,0 +1,458 @@
+import type { AnyEvent, EventMap } from '@ossim/eventlog';
+import { KernelError } from './errors.ts';
+import type { Outcome } from './events.ts';
+import { createKernel, type Kernel, type TaskInfo } from './kernel.ts';
+import { defineOs, type OsVariant, PRESETS } from './os.ts';
+import { buildWorkload, type Workload } from './workload.ts';
+
+/** One variant's run of a scenario, in the shape `ossim run --json` prints. */
+export interface ScenarioRun {
+  readonly os: string;
+  readonly outcome: Outcome;
+  readonly cause: string | null;
+  readonly tasks: {
+    pid: number;
+    tid: number;
+    comm: string;
+    kernelStack: { base: number; top: number } | null;
+    userStack: { base: number; top: number } | null;
+  }[];
+  readonly events: number;
+  readonly simulatedNs: number;
+  /** Narration lines (what `ossim run <name>` prints). */
+  readonly narration: readonly string[];
+  /** What the scenario checks, each with its verdict. */
+  readonly checks: readonly { readonly what: string; readonly ok: boolean }[];
+}
+
+/** A scenario's result: one run per variant compared. */
+export interface ScenarioResult {
+  readonly scenario: ScenarioName;
+  readonly title: string;
+  readonly runs: readonly ScenarioRun[];
+}
+
+/** The scenario names. */
+export const SCENARIOS = [
+  'two-stacks',
+  'preempt-in-kernel',
+  'single-stack',
+  'irq-nesting',
+  'zombie',
+  'kernel-threads',
+  'thread-info-mask',
+] as const;
+/** A scenario name. */
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+const MS = 1_000_000;
+
+interface Probe {
+  readonly kernel: Kernel;
+  readonly events: AnyEvent<EventMap>[];
+  count: number;
+}
+
+function start(os: OsVariant, workload: Workload): Probe {
+  const kernel = createKernel({ os, workload });
+  const probe: Probe = { kernel, events: [], count: 0 };
+  kernel.log.listen((e) => {
+    probe.count++;
+    if (!e.type.startsWith('cpu.') && !e.type.startsWith('mmu.')) probe.events.push(e);
+  });
+  return probe;
+}
+
+function finish(p: Probe, narration: string[], checks: { what: string; ok: boolean }[], tasks?: TaskInfo[]): ScenarioRun {
+  const r = p.kernel.run({ until: 2_000 * MS });
+  const shown = (tasks ?? p.kernel.tasks()).filter((t) => t.tid !== 0);
+  for (const e of p.events) {
+    if (e.type === 'kernel.oops') {
+      narration.push(
+        `  ${e.message}`,
+        `  CPU: ${e.cpu} PID: ${e.tid ?? '?'} Comm: ${e.comm}`,
+        `  PC: ${e.pcSymbol}  SP: ${hex(e.sp)}`,
+        '  Call Trace:',
+        ...e.stack.slice(0, 24).map((l) => `    ${l}`),
+      );
+    }
+  }
+  narration.push(`  outcome: ${r.outcome}${r.cause === null ? '' : ` (${r.cause})`} after ${r.simulatedNs} ns`);
+  for (const c of checks) narration.push(`  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`);
+  return {
+    os: p.kernel.os.name,
+    outcome: r.outcome,
+    cause: r.cause,
+    tasks: shown.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, kernelStack: t.kernelStack, userStack: t.userStack })),
+    events: p.count,
+    simulatedNs: r.simulatedNs,
+    narration,
+    checks,
+  };
+}
+
+/** The address map of the seeds' diagram: user half above, kernel half below, each thread's two stacks. */
+function addressMap(tasks: readonly TaskInfo[]): string[] {
+  const lines = ['  address map (user half 0x00000000-0xbfffffff, kernel half 0xc0000000-0xffffffff):'];
+  for (const t of tasks) {
+    if (t.tid === 0) continue;
+    const k = t.kernelStack === null ? '-' : `${hex(t.kernelStack.base)}-${hex(t.kernelStack.top)}`;
+    const u = t.userStack === null ? '(kernel thread: no user stack)' : `${hex(t.userStack.base)}-${hex(t.userStack.top)}`;
+    lines.push(`    ${String(t.tid).padStart(4)} ${t.comm.padEnd(10)} kernel stack ${k}   user stack ${u}`);
+  }
+  return lines;
+}
+
+function twoStacks(): ScenarioRun[] {
+  const os = PRESETS.i386;
+  const p = start(
+    os,
+    buildWorkload({
+      name: 'two-stacks',
+      processes: [{ comm: 'app', steps: [{ op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'sleep', ns: 2 * MS }] }] }],
+    }),
+  );
+  p.kernel.run({ until: 1 * MS });
+  const snapshot = p.kernel.tasks().filter((t) => t.pid === 3);
+  const threads = snapshot.filter((t) => t.tid !== 3);
+  const narration = ['A process with 3 threads on i386 (8 KiB kernel stacks):', ...addressMap(snapshot)];
+  const enters = p.events.filter((e) => e.type === 'syscall.enter' && threads.some((t) => t.tid === e.tid));
+  for (const e of enters.slice(0, 6))
+    if (e.type === 'syscall.enter')
+      narration.push(`  tid ${e.tid} ${e.name}(): SP moved from the user stack to ${hex(e.sp)} on its kernel stack`);
+  const ks = threads.map((t) => t.kernelStack).filter((k) => k !== null);
+  const checks = [
+    {
+      what: 'three threads, each with a user stack in the user half',
+      ok: threads.length === 3 && threads.every((t) => t.userStack !== null && t.userStack.top <= 0xc0000000),
+    },
+    {
+      what: 'each with a kernel stack in the kernel half, THREAD_SIZE-aligned',
+      ok: ks.length === 3 && ks.every((k) => k.base >= 0xc0000000 && k.base % os.threadSize === 0 && k.top - k.base === os.threadSize),
+    },
+    { what: 'kernel stacks do not overlap', ok: ks.every((a, i) => ks.every((b, j) => i === j || a.top <= b.base || b.top <= a.base)) },
+    {
+      what: 'at a system call SP is on the thread’s own kernel stack',
+      ok:
+        enters.length >= 3 &&
+        enters.every(
+          (e) =>
+            e.type === 'syscall.enter' &&
+            threads.some((t) => t.tid === e.tid && t.kernelStack !== null && e.sp > t.kernelStack.base && e.sp < t.kernelStack.top),
+        ),
+    },
+  ];
+  return [finish(p, narration, checks, snapshot)];
+}
+
+const ioWorkload = (): Workload =>
+  buildWorkload({
+    name: 'preempt-in-kernel',
+    processes: [
+      {
+        comm: 'writer',
+        steps: [
+          { op: 'disk-write', bytes: 4096 },
+          { op: 'write', text: 'writer: write() returned\n' },
+        ],
+      },
+      {
+        comm: 'other',
+        steps: [
+          { op: 'loop', times: 3, steps: [{ op: 'getpid' }, { op: 'write', text: 'Hello from other, making system calls meanwhile\n' }] },
+        ],
+      },
+    ],
+  });
+
+function preemptRun(os: OsVariant): ScenarioRun {
+  const p = start(os, ioWorkload());
+  const narration = [`${os.name}: "writer" calls write() on the disk and blocks on DMA; "other" runs and makes its own system calls.`];
+  let bothLive = false;
+  let writerSp = 0;
+  p.kernel.log.on('syscall.enter', (e) => {
+    const w = p.kernel.task(3);
+    if (e.tid === 4 && w !== undefined && w.state === 'D' && w.kernelStack !== null) {
+      writerSp = w.threadSp;
+      const depth = w.kernelStack.top - w.threadSp;
+      if (!bothLive)
+        narration.push(
+          `  other (tid 4) enters ${e.name}() at SP ${hex(e.sp)} while writer (tid 3) sleeps in D with ${depth} bytes of live frames, thread.sp ${hex(w.threadSp)}:`,
+          ...p.kernel
+            .stackTrace(3)
+            .slice(0, 8)
+            .map((l: string) => `      ${l}`),
+        );
+      bothLive = true;
+    }
+  });
+  const run = finish(p, narration, []);
+  const text = p.kernel.console;
+  const checks = [
+    { what: 'other made system calls while writer was blocked in the kernel', ok: bothLive },
+    {
+      what: 'writer resumed when the disk interrupt woke it, and its write() returned',
+      ok: text.includes('writer: write() returned') && run.outcome === 'ok',
+    },
+  ];
+  narration.splice(-1, 0, ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`));
+  void writerSp;
+  return { ...run, checks };
+}
+
+function singleStack(): ScenarioRun[] {
+  const broken = start(PRESETS['single-stack'], ioWorkload());
+  const n1 = ['single-stack: the same workload with one kernel stack shared by every task.'];
+  const r1 = finish(broken, n1, []);
+  const c1 = [
+    {
+      what: 'a task switched out inside the kernel resumes on frames another task’s kernel entry overwrote: the kernel oopses',
+      ok: r1.outcome === 'oops',
+    },
+  ];
+  const works = start(
+    PRESETS['single-stack'],
+    buildWorkload({
+      name: 'no-blocking',
+      processes: [
+        {
+          comm: 'calm',
+          steps: [{ op: 'getpid' }, { op: 'write', text: 'no preemption, no blocking: fine\n' }, { op: 'compute', cycles: 100_000 }],
+        },
+      ],
+    }),
+  );
+  const n2 = ['single-stack, no preemption and no blocking: nobody is switched out with frames it needs again.'];
+  const r2 = finish(works, n2, []);
+  const c2 = [{ what: 'runs to completion', ok: r2.outcome === 'ok' && works.kernel.console.includes('fine') }];
+  return [
+    { ...r1, checks: c1, narration: [...n1, ...c1.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] },
+    {
+      ...r2,
+      os: 'single-stack (no blocking)',
+      checks: c2,
+      narration: [...n2, ...c2.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)],
+    },
+  ];
+}
+
+function irqNesting(): ScenarioRun[] {
+  const nic = Array.from({ length: 40 }, (_, i) => 2_000 + i * 1_500);
+  const workload = buildWorkload({
+    name: 'irq-nesting',
+    processes: [
+      {
+        comm: 'raidwriter',
+        steps: [
+          { op: 'disk-write', bytes: 4096 },
+          { op: 'write', text: 'write done\n' },
+        ],
+      },
+    ],
+    nic,
+  });
+  const variants: [OsVariant, Outcome][] = [
+    [defineOs({ preset: 'i386', name: 'i386-4k', threadSize: 4096 }), 'overflow'],
+    [defineOs({ preset: 'i386', name: 'i386-4k-irqstacks', threadSize: 4096, irqStacks: true }), 'ok'],
+    [defineOs({ preset: 'x86_64', name: 'vmap-4k', threadSize: 4096, irqStacks: false }), 'overflow'],
+  ];
+  return variants.map(([os, expected]) => {
+    const p = start(os, workload);
+    const narration = [
+      `${os.name}: a deep md-raid write path interrupted by the NIC, whose handler runs ip/iptables/tcp (stacks of ${os.threadSize} bytes, ${os.irqStacks ? 'with' : 'no'} interrupt stacks, ${os.stackAllocator}).`,
+    ];
+    const run = finish(p, narration, []);
+    const overflow = p.events.find((e) => e.type === 'kstack.overflow');
+    if (overflow?.type === 'kstack.overflow')
+      narration.splice(
+        1,
+        0,
+        `  kstack.overflow: ${overflow.how} (evidence ${overflow.evidence.join(', ')}), detected in ${overflow.detectedIn}`,
+      );
+    const checks = [{ what: `outcome is ${expected}`, ok: run.outcome === expected }];
+    return { ...run, checks, narration: [...narration, ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] };
+  });
+}
+
+function zombie(): ScenarioRun[] {
+  return [PRESETS.i386, PRESETS.x86_64].map((os) => {
+    const p = start(
+      os,
+      buildWorkload({
+        name: 'zombie',
+        processes: [
+          {
+            comm: 'parent',
+            steps: [{ op: 'fork', child: [{ op: 'write', text: 'child exits\n' }] }, { op: 'sleep', ns: 2 * MS }, { op: 'wait' }],
+          },
+        ],
+      }),
+    );
+    p.kernel.run({ until: 1 * MS });
+    const z = p.kernel.task(4);
+    const held = p.kernel.kstack.has(4);
+    const before = p.kernel.kstack.meminfo();
+    const narration = [
+      `${os.name} (stack released ${os.stackRelease}): the child exits before its parent waits.`,
+      `  child: state ${z?.state ?? '?'}; kernel stack ${held ? 'still held' : 'already released'}; ${before.trim()}`,
+    ];
+    const run = finish(p, narration, []);
+    const reaped = p.events.some((e) => e.type === 'task.reap' && e.tid === 4);
+    const freed = p.events.some((e) => e.type === 'kstack.free' && e.tid === 4);
+    narration.splice(-1, 0, `  after wait4: reaped ${reaped}; ${p.kernel.kstack.meminfo().trim()}`);
+    const checks = [
+      { what: 'the child is a zombie before the parent waits', ok: z?.state === 'Z' },
+      {
+        what: os.stackRelease === 'at-reap' ? 'the zombie keeps its kernel stack' : 'the zombie no longer has its kernel stack',
+        ok: held === (os.stackRelease === 'at-reap'),
+      },
+      { what: 'wait4 reaps it and its stack is freed', ok: reaped && freed && run.outcome === 'ok' },
+    ];
+    return { ...run, checks, narration: [...narration, ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] };
+  });
+}
+
+function kernelThreads(): ScenarioRun[] {
+  const os = PRESETS.i386;
+  const p = start(
+    os,
+    buildWorkload({
+      name: 'kernel-threads',
+      processes: [
+        {
+          comm: 'a',
+          steps: [
+            {
+              op: 'loop',
+              times: 6,
+              steps: [
+                { op: 'compute', cycles: 1_000_000 },
+                { op: 'sleep', ns: 1 * MS },
+              ],
+            },
+          ],
+        },
+        {
+          comm: 'b',
+          steps: [
+            {
+              op: 'loop',
+              times: 6,
+              steps: [
+                { op: 'compute', cycles: 1_000_000 },
+                { op: 'sleep', ns: 1 * MS },
+              ],
+            },
+          ],
+        },
+      ],
+      kthreads: [
+        { name: 'kworker/0:1', cycles: 50_000, period: 1_500_000 },
+        { name: 'kworker/0:2', cycles: 30_000, period: 2_500_000 },
+      ],
+    }),
+  );
+  const narration = ['i386: kthreadd creates two kworkers (no mm); they run between user tasks on a borrowed active_mm.'];
+  const toKthread: { next: string; mmSwitch: boolean; prev: string }[] = [];
+  p.kernel.log.on('sched.switch', (e) => {
+    if (e.nextComm.startsWith('kworker')) toKthread.push({ next: e.nextComm, mmSwitch: e.mmSwitch, prev: e.prevComm });
+  });
+  let cr3Loads = 0;
+  let kthreadCr3 = 0;
+  p.kernel.log.on('mmu.tlb_flush', (e) => {
+    if (e.reason !== 'cr3-load') return;
+    cr3Loads++;
+  });
+  p.kernel.log.on('sched.switch', (e) => {
+    if (e.nextComm.startsWith('kworker') && e.mmSwitch) kthreadCr3++;
+  });
+  const run = finish(p, narration, []);
+  for (const s of toKthread.slice(0, 6))
+    narration.splice(
+      -1,
+      0,
+      `  ${s.prev} -> ${s.next}: ${s.mmSwitch ? 'page tables switched' : 'no page-table switch (borrows the previous mm)'}`,
+    );
+  const workers = run.tasks.filter((t) => t.comm.startsWith('kworker'));
+  const checks = [
+    {
+      what: 'the kworkers are kernel threads with no user stack, children of kthreadd',
+      ok: workers.length === 2 && workers.every((w) => w.userStack === null),
+    },
+    { what: 'they ran between user tasks', ok: toKthread.filter((s) => s.prev === 'a' || s.prev === 'b').length > 0 },
+    { what: 'switching to them never loaded CR3', ok: toKthread.length > 0 && kthreadCr3 === 0 && cr3Loads > 0 },
+  ];
+  return [{ ...run, checks, narration: [...narration, ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] }];
+}
+
+function threadInfoMask(): ScenarioRun[] {
+  const os = PRESETS.i386;
+  const p = start(
+    os,
+    buildWorkload({
+      name: 'thread-info-mask',
+      processes: [{ comm: 'masked', steps: [{ op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'yield' }, { op: 'getpid' }] }] }],
+    }),
+  );
+  const narration = [
+    `i386: current_thread_info() = sp & ~(THREAD_SIZE-1) = sp & ${hex(~(os.threadSize - 1))}; thread_info->task names the thread.`,
+  ];
+  const seen = new Map<number, boolean>();
+  p.kernel.log.on('syscall.enter', (e) => {
+    if (e.threadInfo === null) return;
+    const word = p.kernel.readKernel32(e.threadInfo);
+    const ok = word === e.tid;
+    if (!seen.has(e.tid))
+      narration.push(
+        `  tid ${String(e.tid).padStart(3)}: sp ${hex(e.sp)} & mask = ${hex(e.threadInfo)} -> thread_info->task = ${word} ${ok ? '(current)' : '(WRONG)'}`,
+      );
+    seen.set(e.tid, (seen.get(e.tid) ?? true) && ok);
+  });
+  const run = finish(p, narration, []);
+  const checks = [
+    { what: 'for every running thread, masking SP found its own thread_info', ok: seen.size >= 5 && [...seen.values()].every(Boolean) },
+  ];
+  return [
+    {
+      ...run,
+      checks,
+      narration: [...narration.slice(0, -1), ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`), narration.at(-1) as string],
+    },
+  ];
+}
+
+const TITLES: Record<ScenarioName, string> = {
+  'two-stacks': 'every thread has two stacks: a user stack and a kernel stack',
+  'preempt-in-kernel': 'a write() blocks in the kernel while another process runs',
+  'single-stack': 'one kernel stack for everybody',
+  'irq-nesting': 'a deep interrupt on a deep kernel path',
+  zombie: 'a zombie and its kernel stack',
+  'kernel-threads': 'kernel threads run without an mm',
+  'thread-info-mask': 'current found by masking SP',
+};
+
+/**
+ * Runs a scenario: every variant it compares, with narration and checks computed from
+ * the simulation's own events and memory.
+ */
+export function runScenario(name: string): ScenarioResult {
+  if (!(SCENARIOS as readonly string[]).includes(name))
+    throw new KernelError('unknown-scenario', `unknown scenario ${JSON.stringify(name)} (one of ${SCENARIOS.join(', ')})`);
+  const s = name as ScenarioName;
+  const runs =
+    s === 'two-stacks'
+      ? twoStacks()
+      : s === 'preempt-in-kernel'
+        ? [preemptRun(PRESETS.i386), preemptRun(PRESETS.x86_64)]
+        : s === 'single-stack'
+          ? singleStack()
+          : s === 'irq-nesting'
+            ? irqNesting()
+            : s === 'zombie'
+              ? zombie()
+              : s === 'kernel-threads'
+                ? kernelThreads()
+                : threadInfoMask();
+  return { scenario: s, title: TITLES[s], runs };
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { buildWorkload, createKernel, defineOs, type OsVariant, PRESETS, type ProcessShape } from '../src/index.ts';
+
+/** Runs processes on a variant and gathers what the contract checks. */
+function run(os: OsVariant, processes: ProcessShape[], until = 500_000_000) {
+  const k = createKernel({ os, workload: buildWorkload({ name: 'contract', processes }) });
+  const exits: { tid: number; pid: number; code: number; state: string }[] = [];
+  const reaps: { tid: number; by: number }[] = [];
+  const reparents: { tid: number; from: number; to: number }[] = [];
+  const switches: { prevTid: number; nextTid: number; preempt: boolean; prevState: string }[] = [];
+  k.log.on('task.exit', (e) => exits.push(e));
+  k.log.on('task.reap', (e) => reaps.push({ tid: e.tid, by: e.by }));
+  k.log.on('task.reparent', (e) => reparents.push({ tid: e.tid, from: e.from, to: e.to }));
+  k.log.on('sched.switch', (e) => switches.push(e));
+  const r = k.run({ until });
+  return { k, r, exits, reaps, reparents, switches };
+}
+
+const presets: OsVariant[] = [PRESETS.i386, PRESETS.x86_64, PRESETS.xv6, PRESETS['single-stack']];
+
+describe.each(presets.map((os) => [os.name, os]))('kernel contract: %s', (_name, os) => {
+  const blocking = os.stackAllocator !== 'single';
+
+  it('boots idle, init (pid 1) and kthreadd (pid 2, no mm)', () => {
+    const { k, r } = run(os, [{ comm: 'hello', steps: [{ op: 'write', text: 'hello\n' }] }]);
+    expect(r.outcome).toBe('ok');
+    expect(r.finished).toBe(true);
+    expect(k.console).toBe('hello\n');
+    const tasks = k.tasks();
+    expect(tasks[0]).toMatchObject({ tid: 0, comm: 'swapper/0', kernelThread: true });
+    expect(tasks.find((t) => t.tid === 1)).toMatchObject({ comm: 'init', kernelThread: false });
+    expect(tasks.find((t) => t.tid === 2)).toMatchObject({ comm: 'kthreadd', kernelThread: true, mm: null, userStack: null });
+  });
+
+  it('fork, exit and wait4: the parent reaps its child', () => {
+    const { k, r, exits, reaps } = run(os, [
+      {
+        comm: 'parent',
+        steps: [
+          { op: 'fork', child: [{ op: 'write', text: 'child\n' }] },
+          ...(blocking ? [{ op: 'wait' } as const] : []),
+          { op: 'write', text: 'parent\n' },
+        ],
+      },
+    ]);
+    expect(r.outcome).toBe('ok');
+    expect(k.console).toContain('child\n');
+    expect(k.console).toContain('parent\n');
+    const parent = exits.find((e) => e.pid === 3);
+    const child = exits.find((e) => e.pid === 4);
+    expect(parent?.state).toBe('Z');
+    expect(child?.state).toBe('Z');
+    if (blocking) expect(reaps).toContainEqual({ tid: 4, by: 3 });
+  });
+
+  it.runIf(blocking)('threads share the mm, have their own user and kernel stacks, and join by futex', () => {
+    const { k, r, exits } = run(os, [
+      {
+        comm: 'mt',
+        steps: [
+          { op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'yield' }] },
+          { op: 'write', text: 'joined\n' },
+        ],
+      },
+    ]);
+    expect(r.outcome).toBe('ok');
+    expect(k.console).toBe('joined\n');
+    const threads = exits.filter((e) => e.pid === 3 && e.tid !== 3);
+    expect(threads).toHaveLength(3);
+    for (const t of threads) expect(t.state).toBe('X');
+  });
+
+  it.runIf(blocking)('blocking I/O: a disk write sleeps in D until the DMA interrupt, and others run meanwhile', () => {
+    const { k, r, switches } = run(os, [
+      {
+        comm: 'writer',
+        steps: [
+          { op: 'disk-write', bytes: 4096 },
+          { op: 'write', text: 'written\n' },
+        ],
+      },
+      { comm: 'other', steps: [{ op: 'getpid' }, { op: 'write', text: 'other\n' }] },
+    ]);
+    expect(r.outcome).toBe('ok');
+    expect(k.console.indexOf('other\n')).toBeLessThan(k.console.indexOf('written\n'));
+    expect(switches.some((s) => s.prevTid === 3 && s.prevState === 'D')).toBe(true);
+  });
+
+  it.runIf(blocking)('pipes and nanosleep block and wake', () => {
+    const { k, r } = run(os, [
+      {
+        comm: 'pp',
+        steps: [
+          { op: 'pipe-pingpong', rounds: 4 },
+          { op: 'sleep', ns: 3_000_000 },
+          { op: 'write', text: 'done\n' },
+        ],
+      },
+    ]);
+    expect(r.outcome).toBe('ok');
+    expect(k.console).toBe('done\n');
+    expect(r.simulatedNs).toBeGreaterThan(3_000_000);
+  });
+
+  it('preemption: two CPU-bound processes share the CPU by the timer tick unless the policy runs each to completion', () => {
+    const { r, switches } = run(os, [
+      {
+        comm: 'a',
+        steps: [
+          { op: 'compute', cycles: 20_000_000 },
+          { op: 'compute', cycles: 20_000_000 },
+        ],
+      },
+      {
+        comm: 'b',
+        steps: [
+          { op: 'compute', cycles: 20_000_000 },
+          { op: 'compute', cycles: 20_000_000 },
+        ],
+      },
+    ]);
+    expect(r.outcome).toBe('ok');
+    const preempted = switches.filter((s) => s.prevState === 'R' && (s.prevTid === 3 || s.prevTid === 4));
+    if (os.scheduler.policy === 'FIFO') expect(preempted).toHaveLength(0);
+    else expect(preempted.length).toBeGreaterThan(2);
+  });
+
+  it.runIf(blocking)('orphans are reparented to init, which reaps them', () => {
+    const { r, reparents, reaps } = run(os, [{ comm: 'orphaner', steps: [{ op: 'fork', child: [{ op: 'sleep', ns: 2_000_000 }] }] }]);
+    expect(r.outcome).toBe('ok');
+    expect(reparents).toContainEqual({ tid: 4, from: 3, to: 1 });
+    expect(reaps).toContainEqual({ tid: 3, by: 1 });
+  });
+});
+
+describe('defineOs', () => {
+  it('names the bad field', () => {
+    expect(() => defineOs({ threadSize: 12288 })).toThrow(/^threadSize: must be 4096/);
+    expect(() => defineOs({ scheduler: { policy: 'LOTTERY' as 'RR' } })).toThrow(/^scheduler.policy/);
+    expect(() => defineOs({ bogus: 1 } as never)).toThrow(/^bogus: is not a field/);
+    expect(() => defineOs({ preset: 'x86_64', threadInfo: 'stack' })).toThrow(/^threadInfo/);
+  });
+  it('fills defaults from a preset', () => {
+    expect(defineOs({ preset: 'x86_64', name: 'mine', hz: 1000 })).toMatchObject({
+      name: 'mine',
+      threadSize: 16384,
+      hz: 1000,
+      preemption: 'full',
+    });
+  });
+});
