@@ -2,9 +2,11 @@ import { EventlogError } from '@ossim/eventlog';
 import { Command, CommanderError } from 'commander';
 import { registerInfo } from './commands/info.ts';
 import { registerMmu } from './commands/mmu.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSched } from './commands/sched.ts';
 import { registerTour } from './commands/tour.ts';
+import { registerViews } from './commands/views.ts';
 import { CliError, type CliIo, processIo } from './io.ts';
 import { OSSIM_VERSION } from './version.ts';
 
@@ -22,6 +24,8 @@ export function createProgram(io: CliIo = processIo): Command {
   registerSched(program, io);
   registerMmu(program, io);
   registerRun(program, io);
+  registerReplay(program, io);
+  registerViews(program, io);
   return program;
 }
 

@@ -14,6 +14,8 @@ export interface TraceInputs {
   readonly workload: unknown;
   /** The seed of the run's random generator. */
   readonly seed: number;
+  /** Where the run was told to stop, in simulated ns (absent: it ran to its end). */
+  readonly untilNs?: number;
 }
 
 /** The first line of every trace. */

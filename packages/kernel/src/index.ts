@@ -41,6 +41,14 @@ export {
 } from './os.ts';
 export { runScenario, SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioRun } from './scenarios.ts';
 export {
+  createKernelView,
+  createStraceFeed,
+  type KernelView,
+  kernelViewReducer,
+  type TaskView,
+  viewTaskInfos,
+} from './view.ts';
+export {
   buildWorkload,
   type KthreadSpec,
   type ProcessShape,

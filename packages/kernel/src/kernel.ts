@@ -77,6 +77,12 @@ export interface KernelOptions {
   readonly workload: Workload;
   readonly seed?: number;
   readonly extensions?: OsExtensions;
+  /**
+   * Called with the event log before the kernel appends its first event (the MMU's
+   * boot-time allocations come at creation): attach recorders and views here so they
+   * see every event from seq 1.
+   */
+  readonly attach?: (log: EventLog) => void;
 }
 
 /** What {@link Kernel.run} returns. */
@@ -270,6 +276,7 @@ export function createKernel(options: KernelOptions): Kernel {
 
   const sim = createSimulation({ seed });
   const log = sim.log;
+  options.attach?.(log);
   const mmu = createMmu({ memorySize: os.memory, cpus: os.cpus, log });
   const layout = mmu.layout;
   const phys = mmu.phys;

@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { compareEvents, type Divergence, type OssimEvent, type TraceInputs } from '@ossim/eventlog';
+import { openTraceFile } from '@ossim/eventlog/node';
+import {
+  createKernel,
+  defineOs,
+  isPresetName,
+  KernelError,
+  type OsVariant,
+  PRESETS,
+  parseOs,
+  type RunResult,
+  type Workload,
+} from '@ossim/kernel';
+import type { Command } from 'commander';
+import { CliError, type CliIo } from '../io.ts';
+import { formatNs } from '../units.ts';
+
+/** Runs recorded inputs again on `os` (the recorded variant by default), keeping every event. */
+export function rerun(inputs: TraceInputs, os?: OsVariant): { events: OssimEvent[]; result: RunResult; os: OsVariant } {
+  let variant: OsVariant;
+  try {
+    variant = os ?? defineOs(inputs.os as OsVariant);
+  } catch (e) {
+    throw new CliError(`the recorded OS variant is not valid: ${(e as Error).message}`);
+  }
+  const events: OssimEvent[] = [];
+  const kernel = createKernel({
+    os: variant,
+    workload: inputs.workload as Workload,
+    seed: inputs.seed,
+    attach: (log) => log.listen((e) => events.push(e)),
+  });
+  const result = kernel.run(inputs.untilNs === undefined ? {} : { until: inputs.untilNs });
+  return { events, result, os: variant };
+}
+
+/** A preset name or a variant JSON file. */
+export function loadOs(spec: string): OsVariant {
+  if (isPresetName(spec)) return PRESETS[spec];
+  let text: string;
+  try {
+    text = readFileSync(spec, 'utf8');
+  } catch {
+    throw new CliError(`--os: ${spec} is neither a preset (${Object.keys(PRESETS).join(', ')}) nor a readable variant file`, 2);
+  }
+  return parseOs(text, spec);
+}
+
+/** What a run did, for side-by-side comparison. */
+export interface RunSummary {
+  readonly os: string;
+  readonly outcome: string;
+  readonly cause: string | null;
+  readonly simulatedNs: number;
+  readonly events: number;
+  readonly contextSwitches: number;
+  readonly involuntarySwitches: number;
+  readonly syscalls: number;
+  readonly syscallLatencyAvgNs: number;
+  readonly syscallLatencyMaxNs: number;
+  readonly peakKernelStackKb: number;
+  readonly leastStackBytesLeft: number | null;
+}
+
+/** Summarises a run from its events. */
+export function summarize(
+  os: string,
+  result: Pick<RunResult, 'outcome' | 'cause' | 'simulatedNs'>,
+  events: Iterable<OssimEvent>,
+): RunSummary {
+  let n = 0;
+  let switches = 0;
+  let involuntary = 0;
+  let syscalls = 0;
+  let latencySum = 0;
+  let latencyMax = 0;
+  let peakKb = 0;
+  let leastLeft: number | null = null;
+  const entered = new Map<number, number>();
+  for (const e of events) {
+    n++;
+    switch (e.type) {
+      case 'sched.switch':
+        switches++;
+        if (e.preempt) involuntary++;
+        break;
+      case 'syscall.enter':
+        entered.set(e.tid, e.time);
+        break;
+      case 'syscall.exit': {
+        const start = entered.get(e.tid);
+        if (start !== undefined) {
+          entered.delete(e.tid);
+          syscalls++;
+          latencySum += e.time - start;
+          latencyMax = Math.max(latencyMax, e.time - start);
+        }
+        break;
+      }
+      case 'kstack.account':
+        peakKb = Math.max(peakKb, e.kernelStackKb);
+        break;
+      case 'kstack.greatest_depth':
+        leastLeft = leastLeft === null ? e.bytesLeft : Math.min(leastLeft, e.bytesLeft);
+        break;
+    }
+  }
+  return {
+    os,
+    outcome: result.outcome,
+    cause: result.cause,
+    simulatedNs: result.simulatedNs,
+    events: n,
+    contextSwitches: switches,
+    involuntarySwitches: involuntary,
+    syscalls,
+    syscallLatencyAvgNs: syscalls === 0 ? 0 : Math.round(latencySum / syscalls),
+    syscallLatencyMaxNs: latencyMax,
+    peakKernelStackKb: peakKb,
+    leastStackBytesLeft: leastLeft,
+  };
+}
+
+/** Prints summaries side by side. */
+export function formatComparison(runs: readonly RunSummary[]): string {
+  const rows: [string, (s: RunSummary) => string][] = [
+    ['outcome', (s) => s.outcome],
+    ['simulated time', (s) => formatNs(s.simulatedNs)],
+    ['events', (s) => String(s.events)],
+    ['context switches', (s) => String(s.contextSwitches)],
+    ['  of them preemptions', (s) => String(s.involuntarySwitches)],
+    ['system calls', (s) => String(s.syscalls)],
+    ['syscall latency avg', (s) => formatNs(s.syscallLatencyAvgNs)],
+    ['syscall latency max', (s) => formatNs(s.syscallLatencyMaxNs)],
+    ['KernelStack peak', (s) => `${s.peakKernelStackKb} kB`],
+    ['least stack left', (s) => (s.leastStackBytesLeft === null ? '-' : `${s.leastStackBytesLeft} bytes`)],
+  ];
+  const table = [['', ...runs.map((r) => r.os)], ...rows.map(([label, f]) => [label, ...runs.map(f)])];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] as string).length))) ?? [];
+  const causes = runs.filter((r) => r.cause !== null).map((r) => `  ${r.os}: ${r.cause}`);
+  return `${table.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')).join('\n')}\n${causes.length > 0 ? `${causes.join('\n')}\n` : ''}`;
+}
+
+function describeDivergence(d: Divergence): string {
+  const lines = [
+    `divergence at seq ${d.seq}: ${d.kind === 'mismatch' ? `field "${d.field}" differs` : d.kind === 'missing' ? 'the re-run ended before the recording' : 'the re-run went on past the recording'}`,
+  ];
+  if (d.expected !== undefined) lines.push(`  expected ${JSON.stringify(d.expected)}`);
+  if (d.actual !== undefined) lines.push(`  actual   ${JSON.stringify(d.actual)}`);
+  if (d.before.length > 0) {
+    lines.push(`  the ${d.before.length} events before it:`);
+    for (const e of d.before) lines.push(`    ${JSON.stringify(e)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `ossim replay <trace> --verify | --os <other>` */
+export function registerReplay(program: Command, io: CliIo): void {
+  program
+    .command('replay')
+    .description('re-execute a recording: --verify compares every event; --os runs the same inputs on another variant and compares')
+    .argument('<trace>', 'the recording (.ndjson or .ndjson.gz)')
+    .option('--verify', 're-execute the recorded inputs and report the first divergence (exit 1)')
+    .option('--os <variant>', 'run the recorded inputs on this preset or variant file, side by side with the recording')
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, flags: { verify?: boolean; os?: string; json?: boolean }) => {
+      if (flags.verify !== true && flags.os === undefined) throw new CliError('replay: say what to do: --verify, or --os <variant>', 2);
+      const trace = await openTraceFile(path);
+      const { inputs } = trace.header;
+      if (flags.verify === true) {
+        let again: ReturnType<typeof rerun>;
+        try {
+          again = rerun(inputs);
+        } catch (e) {
+          if (e instanceof KernelError) throw new CliError(`${path}: the recorded inputs cannot run: ${e.message}`);
+          throw e;
+        }
+        const { matched, divergence } = await compareEvents(trace.events, again.events);
+        if (flags.json === true) io.out(`${JSON.stringify({ trace: path, matched, divergence })}\n`);
+        else if (divergence === null) io.out(`${path}: ${matched} events re-executed, no divergence\n`);
+        else io.out(`${path}: ${matched} events matched, then\n${describeDivergence(divergence)}`);
+        if (divergence !== null) throw new CliError(`${path}: diverged at seq ${divergence.seq}`, 1);
+        return;
+      }
+      // The recorded variant is run again too (it is deterministic) for its outcome, which the log does not spell out.
+      const original = rerun(inputs);
+      const other = rerun(inputs, loadOs(flags.os as string));
+      const runs = [summarize(original.os.name, original.result, original.events), summarize(other.os.name, other.result, other.events)];
+      if (flags.json === true) io.out(`${JSON.stringify({ trace: path, runs })}\n`);
+      else io.out(`${path}: the same inputs on ${runs[0]?.os} (recorded) and ${runs[1]?.os}\n\n${formatComparison(runs)}`);
+    });
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTraceHeader } from '@ossim/eventlog';
+import { recordTraceFile } from '@ossim/eventlog/node';
+import { buildWorkload, createKernel, PRESETS } from '@ossim/kernel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ossim-views-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const trace = join(dir, 'run.ndjson.gz');
+
+const workload = buildWorkload({
+  processes: [
+    {
+      comm: 'app',
+      steps: [{ op: 'threads', count: 2, steps: [{ op: 'getpid' }, { op: 'disk-write', bytes: 4096 }, { op: 'sleep', ns: 1_000_000 }] }],
+    },
+    { comm: 'shell', steps: [{ op: 'fork', child: [{ op: 'write', text: 'hi\n' }] }, { op: 'wait' }, { op: 'write', text: 'done\n' }] },
+  ],
+});
+
+beforeAll(() => {
+  const rec = recordTraceFile(trace, createTraceHeader('0.1.0', { os: PRESETS.i386, workload, seed: 7 }));
+  const kernel = createKernel({ os: PRESETS.i386, workload, seed: 7, attach: (log) => rec.attach(log) });
+  const result = kernel.run();
+  rec.close();
+  expect(result.outcome).toBe('ok');
+});
+
+describe('views of a recording', () => {
+  it('ps -LA lists every live thread at the end, in the real layout', async () => {
+    const r = await cli('ps', trace);
+    expect(r.status).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('  PID   LWP TTY          TIME CMD');
+    expect(lines.some((l) => /^\s+1\s+1 \?\s+\d\d:\d\d:\d\d init$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+2\s+2 \?\s+\d\d:\d\d:\d\d kthreadd$/.test(l))).toBe(true);
+  });
+
+  it('ps -f at an earlier seq shows the threads alive then, kernel threads in brackets', async () => {
+    const info = await cli('info', trace, '--json');
+    const total = JSON.parse(info.out).events as number;
+    let found = false;
+    for (const at of [Math.floor(total / 4), Math.floor(total / 2)]) {
+      const r = await cli('ps', trace, '-f', '--at', String(at));
+      expect(r.status).toBe(0);
+      expect(r.out.split('\n')[0]).toBe('UID        PID  PPID   LWP  C NLWP STIME TTY          TIME CMD');
+      expect(r.out).toContain('[kthreadd]');
+      if (/\bapp\b/.test(r.out)) found = true;
+    }
+    expect(found).toBe(true);
+  });
+
+  it('strace -f shows each thread’s calls with Linux return conventions', async () => {
+    const r = await cli('strace', trace);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^\d+\s+fork\(\)\s+= \d+$/m);
+    expect(r.out).toMatch(/write\(1, "hi\\n", 3\)\s+= 3/);
+    expect(r.out).toMatch(/wait4\(/);
+    expect(r.out).toMatch(/\+\+\+ exited with 0 \+\+\+/);
+    const tt = await cli('strace', trace, '--timestamps', 'ttt', '-T');
+    expect(tt.out).toMatch(/^\d+\s+\d+\.\d{6} \w+\(.*<\d+\.\d{6}>$/m);
+    const bad = await cli('strace', trace, '--timestamps', 'xx');
+    expect(bad.status).toBe(2);
+    expect(bad.err).toMatch(/--timestamps: "xx" is not one of t, tt, ttt/);
+  });
+
+  it('status and meminfo of a moment', async () => {
+    const s = await cli('status', trace, '1');
+    expect(s.status).toBe(0);
+    expect(s.out).toMatch(/^Name:\tinit$/m);
+    expect(s.out).toMatch(/^Pid:\t1$/m);
+    expect(s.out).toMatch(/^voluntary_ctxt_switches:\t\d+$/m);
+    const m = await cli('meminfo', trace, '--at', '1ms');
+    expect(m.out).toMatch(/^KernelStack:\s+\d+ kB\n$/);
+    const none = await cli('status', trace, '999');
+    expect(none.status).toBe(1);
+    expect(none.err).toMatch(/no thread 999 at seq \d+/);
+    const late = await cli('ps', trace, '--at', '99999999');
+    expect(late.status).toBe(1);
+    expect(late.err).toMatch(/ends at seq \d+, before seq 99999999/);
+    const badAt = await cli('ps', trace, '--at', '12 parsecs');
+    expect(badAt.status).toBe(2);
+  });
+});
+
+describe('replay', () => {
+  it('--verify re-executes the inputs and finds no divergence', async () => {
+    const r = await cli('replay', trace, '--verify');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/\d+ events re-executed, no divergence/);
+  });
+
+  it('--verify reports the first divergence of a tampered recording at its seq', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const lines = gunzipSync(readFileSync(trace)).toString('utf8').split('\n');
+    const i = lines.findIndex((l, n) => n > 50 && l.includes('"type":"syscall.exit"'));
+    const seq = JSON.parse(lines[i] as string).seq as number;
+    lines[i] = (lines[i] as string).replace(/"ret":(-?\d+)/, (_m, v: string) => `"ret":${Number(v) + 100}`);
+    const tampered = join(dir, 'tampered.ndjson');
+    writeFileSync(tampered, lines.join('\n'));
+    const r = await cli('replay', tampered, '--verify');
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(`divergence at seq ${seq}: field "ret" differs`);
+    expect(r.out).toContain('the 10 events before it:');
+    expect(r.err).toBe(`ossim: ${tampered}: diverged at seq ${seq}\n`);
+  });
+
+  it('--os runs the same inputs on another variant, side by side', async () => {
+    const r = await cli('replay', trace, '--os', 'x86_64');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^\s+i386\s+x86_64$/m);
+    expect(r.out).toMatch(/^context switches\s+\d+\s+\d+$/m);
+    expect(r.out).toMatch(/^KernelStack peak\s+\d+ kB\s+\d+ kB$/m);
+    const bad = await cli('replay', trace, '--os', 'nosuch');
+    expect(bad.status).toBe(2);
+    expect((await cli('replay', trace)).status).toBe(2);
+  });
+});
