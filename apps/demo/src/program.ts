@@ -1,5 +1,6 @@
 import { EventlogError } from '@ossim/eventlog';
 import { Command, CommanderError } from 'commander';
+import { registerExport } from './commands/export.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerMmu } from './commands/mmu.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -26,6 +27,7 @@ export function createProgram(io: CliIo = processIo): Command {
   registerRun(program, io);
   registerReplay(program, io);
   registerViews(program, io);
+  registerExport(program, io);
   return program;
 }
 

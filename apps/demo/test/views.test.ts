@@ -120,3 +120,58 @@ describe('replay', () => {
     expect((await cli('replay', trace)).status).toBe(2);
   });
 });
+
+describe('export', () => {
+  it('--format chrome writes valid Trace Event JSON with properly nested slices per thread', async () => {
+    const out = join(dir, 'run.json');
+    const r = await cli('export', trace, '--format', 'chrome', '-o', out);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      traceEvents: { ph: string; name: string; pid: number; tid: number; ts: number; dur?: number }[];
+      displayTimeUnit: string;
+    };
+    expect(json.displayTimeUnit).toBe('ns');
+    const phases = new Set(json.traceEvents.map((e) => e.ph));
+    for (const ph of ['M', 'B', 'E', 'X', 'i']) expect(phases).toContain(ph);
+    // B/E pair up per track, innermost first, and time never goes back on a track.
+    const open = new Map<string, string[]>();
+    const lastTs = new Map<string, number>();
+    for (const e of json.traceEvents) {
+      if (e.ph === 'M') continue;
+      const k = `${e.pid}/${e.tid}`;
+      expect(e.ts).toBeGreaterThanOrEqual(lastTs.get(k) ?? 0);
+      lastTs.set(k, e.ts);
+      const stack = open.get(k) ?? [];
+      open.set(k, stack);
+      if (e.ph === 'B') stack.push(e.name);
+      if (e.ph === 'E') expect(stack.pop()).toBeDefined();
+    }
+    for (const stack of open.values()) expect(stack).toEqual([]);
+    expect(json.traceEvents.some((e) => e.ph === 'B' && e.name === 'write')).toBe(true);
+    expect(json.traceEvents.some((e) => e.ph === 'B' && /^irq \d+$/.test(e.name))).toBe(true);
+    const again = await cli('export', trace, '--format', 'chrome', '-o', out);
+    expect(again.status).toBe(1);
+    expect(again.err).toMatch(/exists \(use --force/);
+  });
+
+  it('--format ftrace starts with the tracer header and its lines parse as the kernel prints them', async () => {
+    const out = join(dir, 'run.ftrace');
+    expect((await cli('export', trace, '--format', 'ftrace', '-o', out)).status).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('# tracer: nop');
+    expect(lines[2]).toMatch(/^# entries-in-buffer\/entries-written: (\d+)\/\1 {3}#P:1$/);
+    const body = lines.filter((l) => !l.startsWith('#'));
+    expect(body.length).toBe(Number(/(\d+)\//.exec(lines[2] as string)?.[1]));
+    const line = /^ +\S+-\d+ +\[\d{3}\] [d.][Nn.][hsH.][0-9.][0-9.] +\d+\.\d{6}: (sched_switch|sched_wakeup|sched_wakeup_new): (.*)$/;
+    for (const l of body) expect(l).toMatch(line);
+    expect(
+      body.some((l) =>
+        / sched_switch: prev_comm=\S+ prev_pid=\d+ prev_prio=120 prev_state=[RSDZX+|]+ ==> next_comm=\S+ next_pid=\d+ next_prio=120$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(body.some((l) => / sched_wakeup: comm=\S+ pid=\d+ prio=120 target_cpu=000$/.test(l))).toBe(true);
+    expect((await cli('export', trace, '--format', 'svg', '-o', join(dir, 'x'))).status).toBe(2);
+  });
+});

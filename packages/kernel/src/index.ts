@@ -18,6 +18,7 @@ export {
 } from './abi.ts';
 export { KernelError, type KernelErrorCode } from './errors.ts';
 export type { Outcome, TaskState } from './events.ts';
+export { createChromeExport, createFtraceExport } from './export.ts';
 export { DISK_READ_PATH, DISK_WRITE_PATH, kernelSource, NIC_RX_PATH } from './image.ts';
 export {
   assembleProgram,
