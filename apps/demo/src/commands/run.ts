@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createTraceHeader } from '@ossim/eventlog';
+import { recordTraceFile } from '@ossim/eventlog/node';
 import {
   createKernel,
   defineOs,
@@ -13,11 +15,16 @@ import {
 } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
+import { parseDuration } from '../units.ts';
+import { OSSIM_VERSION } from '../version.ts';
 
 interface RunFlags {
   os?: string;
   until?: string;
   json?: boolean;
+  record?: string;
+  force?: boolean;
+  seed?: string;
 }
 
 function loadOs(spec: string | undefined): OsVariant {
@@ -39,18 +46,26 @@ function loadWorkload(path: string): Workload {
   }
 }
 
-/** `ossim run <scenario|program.s|workload.json> [--os <preset|variant.json>] [--until <ns>] [--json]` */
+/** `ossim run <scenario|program.s|workload.json> [--os <preset|variant.json>] [--until <time>] [--record <trace>] [--json]` */
 export function registerRun(program: Command, io: CliIo): void {
   program
     .command('run')
     .description(`run a scenario (${SCENARIOS.join(', ')}) or a program/workload on an OS variant`)
     .argument('<what>', 'a scenario name, a program (.s) or a workload (.json)')
     .option('--os <variant>', 'a preset (i386, x86_64, single-stack, xv6) or a variant JSON file')
-    .option('--until <ns>', 'stop after this many simulated nanoseconds')
+    .option('--until <time>', 'stop at this simulated time, with its unit (12ms, 3400us, 52000ns, 1.5s)')
     .option('--json', 'print the result as JSON')
+    .option('--record <file>', 'record the run to a trace (.ndjson, or .ndjson.gz for gzip)')
+    .option('--force', 'with --record: replace the file if it exists')
+    .option('--seed <n>', 'seed of the run (default 1)')
     .action((what: string, flags: RunFlags) => {
       try {
         if ((SCENARIOS as readonly string[]).includes(what)) {
+          if (flags.record !== undefined)
+            throw new CliError(
+              `--record: a scenario runs several variants; record a program or workload run (ossim run <file> --os <variant> --record ${flags.record})`,
+              2,
+            );
           const r = runScenario(what);
           if (flags.json === true) {
             const runs = r.runs.map(({ narration: _n, checks: _c, ...rest }) => rest);
@@ -62,15 +77,43 @@ export function registerRun(program: Command, io: CliIo): void {
           return;
         }
         const os = loadOs(flags.os);
-        const until = flags.until === undefined ? undefined : Number(flags.until);
-        if (until !== undefined && (!Number.isSafeInteger(until) || until <= 0))
-          throw new CliError(`--until: ${flags.until} is not a positive number of ns`, 2);
-        const kernel = createKernel({ os: defineOs({ ...os }), workload: loadWorkload(what) });
+        const until = flags.until === undefined ? undefined : parseDuration(flags.until, '--until');
+        if (until === 0) throw new CliError('--until: the run must last longer than 0 ns', 2);
+        const seed = flags.seed === undefined ? 1 : Number(flags.seed);
+        if (flags.seed !== undefined && !/^\d+$/.test(flags.seed))
+          throw new CliError(`--seed: ${JSON.stringify(flags.seed)} is not a non-negative integer`, 2);
+        const variant = defineOs({ ...os });
+        const workload = loadWorkload(what);
+        if (flags.record !== undefined && existsSync(flags.record) && flags.force !== true)
+          throw new CliError(`--record: ${flags.record} exists (use --force to replace it)`, 1);
+        const recorder =
+          flags.record === undefined
+            ? undefined
+            : recordTraceFile(
+                flags.record,
+                createTraceHeader(OSSIM_VERSION, { os: variant, workload, seed, ...(until === undefined ? {} : { untilNs: until }) }),
+                {
+                  overwrite: true,
+                },
+              );
         let events = 0;
-        kernel.log.listen(() => {
-          events++;
+        const kernel = createKernel({
+          os: variant,
+          workload,
+          seed,
+          attach: (log) => {
+            log.listen(() => {
+              events++;
+            });
+            recorder?.attach(log);
+          },
         });
-        const r = kernel.run(until === undefined ? {} : { until });
+        let r: ReturnType<typeof kernel.run>;
+        try {
+          r = kernel.run(until === undefined ? {} : { until });
+        } finally {
+          recorder?.close();
+        }
         const tasks = kernel
           .tasks()
           .filter((t) => t.tid !== 0)
@@ -83,6 +126,7 @@ export function registerRun(program: Command, io: CliIo): void {
         }
         io.out(kernel.console);
         io.out(`\n${os.name}: ${r.outcome}${r.cause === null ? '' : ` (${r.cause})`} after ${r.simulatedNs} ns, ${events} events\n`);
+        if (flags.record !== undefined) io.out(`recorded to ${flags.record} (replay it: ossim replay ${flags.record} --verify)\n`);
       } catch (e) {
         if (e instanceof KernelError) throw new CliError(e.message);
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${what}: no such scenario or file`);
