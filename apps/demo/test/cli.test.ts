@@ -41,6 +41,10 @@ describe('ossim', () => {
     expect(r.out).toMatch(/divergence at seq \d+, field "latency"/);
     expect(r.out).toMatch(/identical to the uninterrupted run/);
     expect(r.out).not.toMatch(/DIFFERENT/);
+    for (const name of ['two-stacks', 'preempt-in-kernel', 'single-stack', 'irq-nesting', 'zombie', 'kernel-threads', 'thread-info-mask']) {
+      expect(r.out).toMatch(new RegExp(`^\\d/7 ${name}: `, 'm'));
+    }
+    expect(r.out).not.toMatch(/FAILED/);
     expect((await cli('tour')).out).toBe(r.out);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createTraceHeader, eventsOf, type OssimEvent, reexecute, refold, stateHash } from '@ossim/eventlog';
 import { openTraceFile, recordTraceFile } from '@ossim/eventlog/node';
+import { runScenario, SCENARIOS, type ScenarioName } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { createToy, initialToyState, type ToyInputs, toyReducer } from '../toy.ts';
@@ -14,14 +15,40 @@ import { OSSIM_VERSION } from '../version.ts';
 export function registerTour(program: Command, io: CliIo): void {
   program
     .command('tour')
-    .description('a guided tour: record a deterministic run, replay it two ways, tamper with it, resume it from a snapshot')
-    .option('--seed <n>', 'seed of the run', '42')
-    .action(async (options: { seed: string }) => {
+    .description('a guided tour: the seed scenarios one after another, then recording, replay and snapshots')
+    .option('--seed <n>', 'seed of the event-log part', '42')
+    .option('--skip-scenarios', 'only the event-log part')
+    .action(async (options: { seed: string; skipScenarios?: boolean }) => {
       const seed = Number(options.seed);
       if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(seed))
         throw new CliError(`--seed: ${JSON.stringify(options.seed)} is not a non-negative integer`, 2);
+      if (options.skipScenarios !== true) scenarios(io);
       await tour(io, { seed, durationNs: 100_000_000, tickNs: 4_000_000 });
     });
+}
+
+/** Why each seed scenario is in the tour: what to look for in its narration. */
+const WHY: Record<ScenarioName, string> = {
+  'two-stacks': 'Every thread has two stacks: one in the user half, one in the kernel half. Watch SP move at a system call.',
+  'preempt-in-kernel':
+    'A write() blocks on disk DMA inside the kernel; another process runs meanwhile. Both kernel stacks hold live frames.',
+  'single-stack':
+    "The seeds' thought experiment: one kernel stack for everybody. Blocking inside the kernel breaks it, and the kernel oopses.",
+  'irq-nesting':
+    'A deep interrupt on a deep kernel path: small stacks overflow into thread_info; interrupt stacks or guard pages change the outcome.',
+  zombie: 'A child exits before its parent waits: does the zombie keep its kernel stack? It depends on the kernel generation.',
+  'kernel-threads': "Kernel threads have no mm: they borrow the previous task's and the page tables are not switched.",
+  'thread-info-mask': 'On the old layout, `current` is found by masking SP down to the stack base, where thread_info lives.',
+};
+
+function scenarios(io: CliIo): void {
+  io.out('ossim tour, part 1: the seed scenarios (each is also `ossim run <name>`)\n\n');
+  for (const [i, name] of SCENARIOS.entries()) {
+    const r = runScenario(name);
+    io.out(`${i + 1}/${SCENARIOS.length} ${name}: ${WHY[name]}\n\n`);
+    for (const run of r.runs) io.out(`${run.narration.map((l) => `  ${l}`).join('\n')}\n\n`);
+  }
+  io.out('ossim tour, part 2: the event log under all of it\n\n');
 }
 
 async function tour(io: CliIo, inputs: ToyInputs): Promise<void> {
@@ -108,7 +135,10 @@ async function tour(io: CliIo, inputs: ToyInputs): Promise<void> {
       `   Resumed run ends at seq ${resumed.sim.log.lastSeq} with hash ${resumedHash.slice(0, 16)} (${resumedHash === finalHash ? 'identical to the uninterrupted run' : 'DIFFERENT'}).`,
     );
     say('');
-    say('Next: the processor, memory, kernel stacks and scheduler are built on this log. See README.md.');
+    say('Record and replay a kernel run yourself:');
+    say('  pnpm -s ossim run <program.s|workload.json> --os x86_64 --record run.ndjson.gz');
+    say('  pnpm -s ossim replay run.ndjson.gz --verify     pnpm -s ossim ps run.ndjson.gz --at 2ms');
+    say('  pnpm -s ossim strace run.ndjson.gz               pnpm -s ossim export run.ndjson.gz --format chrome -o run.json');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
