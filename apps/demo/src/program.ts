@@ -6,6 +6,7 @@ import { registerMmu } from './commands/mmu.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSched } from './commands/sched.ts';
+import { registerStack } from './commands/stack.ts';
 import { registerTour } from './commands/tour.ts';
 import { registerViews } from './commands/views.ts';
 import { CliError, type CliIo, processIo } from './io.ts';
@@ -28,6 +29,7 @@ export function createProgram(io: CliIo = processIo): Command {
   registerReplay(program, io);
   registerViews(program, io);
   registerExport(program, io);
+  registerStack(program, io);
   return program;
 }
 

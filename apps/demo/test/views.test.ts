@@ -175,3 +175,49 @@ describe('export', () => {
     expect((await cli('export', trace, '--format', 'svg', '-o', join(dir, 'x'))).status).toBe(2);
   });
 });
+
+describe('stack and stacks: memory at a moment, by re-execution', () => {
+  /** The seq at which init (tid 1) has just been switched out, asleep in wait4. */
+  const initAsleep = async (): Promise<number> => {
+    const { gunzipSync } = await import('node:zlib');
+    const events = gunzipSync(readFileSync(trace))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as { seq: number; type: string; tid?: number; name?: string; prevTid?: number; prevState?: string });
+    const wait = events.find((e) => e.type === 'syscall.enter' && e.tid === 1 && e.name === 'wait4');
+    const off = events.find((e) => e.seq > (wait?.seq ?? 0) && e.type === 'sched.switch' && e.prevTid === 1 && e.prevState === 'S');
+    if (off === undefined) throw new Error('init never slept in wait4');
+    return off.seq;
+  };
+
+  it('stack unwinds a sleeping thread’s kernel stack from simulated memory, innermost first', async () => {
+    const seq = await initAsleep();
+    const r = await cli('stack', trace, '1', '--at', String(seq));
+    expect(r.err).toBe('');
+    const lines = r.out.trimEnd().split('\n');
+    for (const l of lines) expect(l).toMatch(/^\[<0>\] [\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+$/);
+    expect(lines[0]).toMatch(/context_switch|__switch_to/);
+    expect(r.out).toMatch(/do_wait/);
+    expect(lines.at(-1)).toMatch(/^\[<0>\] entry_SYSCALL\+/);
+  });
+
+  it('stacks draws the same stack as memory: trap frame, frames, thread_info and the magic', async () => {
+    const seq = await initAsleep();
+    const r = await cli('stacks', trace, '1', '--at', String(seq));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^tid 1 init: contiguous stack 0x[0-9a-f]{8}-0x[0-9a-f]{8} \(8 KiB\), at seq \d+/);
+    expect(r.out).toMatch(/trap frame: pc \(user\)/);
+    expect(r.out).toMatch(/-> do_wait\+0x/);
+    expect(r.out).toMatch(/<- thread\.sp \(saved SP\)/);
+    expect(r.out).toMatch(/0x57ac6e9d \| {2}STACK_END_MAGIC/);
+    expect(r.out).toMatch(/0x00000001 \| {2}thread_info\.task/);
+  });
+
+  it('names a thread that does not exist at that moment', async () => {
+    const r = await cli('stack', trace, '42', '--at', '10');
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/no thread 42 at seq 10/);
+  });
+});

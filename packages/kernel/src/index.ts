@@ -26,6 +26,7 @@ export {
   type Kernel,
   type KernelOptions,
   type RunResult,
+  type StackWord,
   type TaskInfo,
   userDefines,
 } from './kernel.ts';

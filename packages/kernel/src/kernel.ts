@@ -71,6 +71,15 @@ export interface TaskInfo {
   readonly cpu: number;
 }
 
+/** A word of kernel memory as {@link Kernel.stackWords} reads it. */
+export interface StackWord {
+  readonly address: number;
+  /** The word, or null when the address is not mapped. */
+  readonly value: number | null;
+  /** `symbol+0xoff/0xsize` when the word is a return address into kernel text, else null. */
+  readonly returnAddress: string | null;
+}
+
 /** Options of {@link createKernel}: the run's inputs. */
 export interface KernelOptions {
   readonly os: OsVariant;
@@ -119,11 +128,23 @@ export interface Kernel {
   boot(): void;
   /** Runs until every workload process has exited, a panic or an oops, or `until` ns. */
   run(options?: { until?: number }): RunResult;
+  /**
+   * Makes {@link Kernel.run} return at the next instruction boundary: call it from an
+   * event handler to look at the machine (memory, stacks, tasks) as it is at that event,
+   * e.g. to show `/proc/PID/task/TID/stack` at a seq of a recording.
+   */
+  pause(): void;
   /** Every task alive or not yet reaped, by tid. */
   tasks(): TaskInfo[];
   task(tid: number): TaskInfo | undefined;
   /** The words of a kernel stack from `sp` to its top, symbolized where they are return addresses: `/proc/PID/stack`-like. */
   stackTrace(tid: number): string[];
+  /**
+   * `count` words of kernel memory from `address` up, as they are now: each word's value
+   * (null when unmapped) and, when the unwinder takes it for a return address into kernel
+   * text (the instruction before it is a call), that address symbolized (`vfs_write+0x24/0x4c`).
+   */
+  stackWords(address: number, count: number): StackWord[];
   /** The last outcome. */
   readonly outcome: Outcome;
   /** Reads a kernel-virtual word (through the kernel page tables). */
@@ -361,6 +382,8 @@ export function createKernel(options: KernelOptions): Kernel {
   let outcome: Outcome = 'ok';
   let cause: string | null = null;
   let stopped = false;
+  /** Set by pause(): run() returns at the next instruction boundary, and can be called again. */
+  let paused = false;
   let finishing = false;
   let finished = false;
   let booted = false;
@@ -443,12 +466,24 @@ export function createKernel(options: KernelOptions): Kernel {
     return null;
   };
 
-  /** The "guess" unwinder: every word on the stack that is a return address into kernel text (the word before it is a call). */
+  /**
+   * The "guess" unwinder: every word on the stack that is a return address into kernel text
+   * (the word before it is a call). When SP is in the guard page below a stack (a vmapped
+   * stack overflowed), it starts from the first mapped word above it, the stack's lowest,
+   * as Linux's double-fault report does.
+   */
   const unwind = (sp: number): string[] => {
-    const range = stackAround(sp);
-    if (range === null) return [];
+    let from = (u32(sp) & ~3) >>> 0;
+    let range = stackAround(from);
+    if (range === null) {
+      const where = kstack.whereIs(from);
+      if (where?.kind !== 'guard-page' || where.side !== 'below') return [];
+      from = where.end;
+      range = stackAround(from);
+      if (range === null) return [];
+    }
     const out: string[] = [];
-    for (let a = (u32(sp) & ~3) >>> 0; a < range.top && out.length < 64; a += 4) {
+    for (let a = from; a < range.top && out.length < 64; a += 4) {
       let w: number;
       try {
         w = kread32(a);
@@ -1718,13 +1753,14 @@ export function createKernel(options: KernelOptions): Kernel {
     run(runOptions = {}) {
       boot();
       const until = runOptions.until ?? 10_000_000_000;
-      while (!stopped) {
+      paused = false;
+      while (!stopped && !paused) {
         const next = sim.timers.nextTime();
         const target = next === undefined || next > until ? until : next;
         planTarget = Math.max(target, machine.clock.now);
         machine.runUntil(planTarget);
         planTarget = Number.POSITIVE_INFINITY;
-        if (stopped) break;
+        if (stopped || paused) break;
         for (const c of cpus) {
           if (c.shutdown && !stopped) die(c, 'triple fault: the CPU shut down', null, c.sp, c.pc, 'panic');
         }
@@ -1733,6 +1769,10 @@ export function createKernel(options: KernelOptions): Kernel {
         if (machine.clock.now >= until) break;
       }
       return { outcome, cause, simulatedNs: machine.clock.now, finished };
+    },
+    pause() {
+      paused = true;
+      machine.stop();
     },
     tasks() {
       return [...idle, ...[...tasks.values()].sort((a, b) => a.tid - b.tid)].map(info);
@@ -1747,6 +1787,20 @@ export function createKernel(options: KernelOptions): Kernel {
       const running0 = running[t.cpu] === t;
       const sp = running0 ? cpuOf(t.cpu).sp : kread32(t.ts + TASK.SP);
       return unwind(sp);
+    },
+    stackWords(address, count) {
+      const out: StackWord[] = [];
+      for (let i = 0; i < count; i++) {
+        const a = u32((address & ~3) + i * 4);
+        let value: number | null;
+        try {
+          value = kread32(a);
+        } catch {
+          value = null;
+        }
+        out.push({ address: a, value, returnAddress: value !== null && isReturnAddress(value) ? symbols.symbolize(value) : null });
+      }
+      return out;
     },
     readKernel32: kread32,
   };
