@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWorkload } from '@ossim/kernel';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../src/io.ts';
+import { runCli } from '../src/program.ts';
 import { cli } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ossim-record-'));
@@ -79,5 +81,27 @@ describe('ossim run --until', () => {
       expect(r.status).toBe(2);
       expect(r.err).toMatch(/^ossim: --until: /);
     }
+  });
+});
+
+describe('progress', () => {
+  const run = async (isTty: boolean, ...argv: string[]): Promise<string> => {
+    let err = '';
+    const io: CliIo = {
+      out: () => {},
+      err: (t) => {
+        err += t;
+      },
+      isTty,
+    };
+    expect(await runCli(argv, io)).toBe(0);
+    return err;
+  };
+
+  it('draws a bar over simulated time on a terminal, and nothing otherwise', async () => {
+    const tty = await run(true, 'run', workload, '--until', '3ms');
+    expect(tty).toMatch(/\d+% \| [\d.]+ \w+ of 3\.000 ms simulated \| \d+ events/);
+    expect(await run(false, 'run', workload, '--until', '3ms')).toBe('');
+    expect(await run(true, 'run', workload, '--until', '3ms', '--json')).toBe('');
   });
 });

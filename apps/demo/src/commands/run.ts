@@ -15,6 +15,7 @@ import {
 } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
+import { showProgress } from '../progress.ts';
 import { parseDuration } from '../units.ts';
 import { OSSIM_VERSION } from '../version.ts';
 
@@ -108,10 +109,12 @@ export function registerRun(program: Command, io: CliIo): void {
             recorder?.attach(log);
           },
         });
+        const progress = flags.json === true ? undefined : showProgress(io, kernel.log, until);
         let r: ReturnType<typeof kernel.run>;
         try {
           r = kernel.run(until === undefined ? {} : { until });
         } finally {
+          progress?.stop();
           recorder?.close();
         }
         const tasks = kernel
