@@ -14,6 +14,7 @@ writeFileSync(
   workload,
   JSON.stringify(
     buildWorkload({
+      name: 'record-test',
       processes: [
         {
           comm: 'writer',

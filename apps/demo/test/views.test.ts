@@ -12,6 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const trace = join(dir, 'run.ndjson.gz');
 
 const workload = buildWorkload({
+  name: 'views-test',
   processes: [
     {
       comm: 'app',

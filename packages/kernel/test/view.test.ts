@@ -12,6 +12,7 @@ import {
 } from '../src/index.ts';
 
 const workload = buildWorkload({
+  name: 'view-test',
   processes: [
     {
       comm: 'app',
