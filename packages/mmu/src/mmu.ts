@@ -24,6 +24,7 @@ import type { FaultResult } from './fault.ts';
 import type { MmuContext } from './internal/context.ts';
 import { Cpu } from './internal/cpu.ts';
 import { copyKernelHalf, Mm } from './internal/mm.ts';
+import { createTranslation, translateInto } from './internal/translate.ts';
 import { createPhysicalMemory, DEFAULT_MEMORY_SIZE, type PhysicalMemory } from './physmem.ts';
 import { type Access, type Walk, walkPageTables } from './walk.ts';
 
@@ -111,6 +112,13 @@ export interface Mmu {
    * `update: true` a successful access also sets the A/D bits in memory, as the MMU does.
    */
   walk(pgd: number, vaddr: number, access?: Access, options?: { readonly update?: boolean }): Walk;
+  /**
+   * Translates `vaddr` through the page tables at `pgd` with the MMU's rules, as fast as a
+   * TLB fill and allocating nothing (for a kernel copying to and from user memory): the
+   * physical address, or, when the access faults, `-1 - errorCode` (a negative number).
+   * With `update: true` a successful access sets the A/D bits, as the MMU does.
+   */
+  translate(pgd: number, vaddr: number, access?: Access, options?: { readonly update?: boolean }): number;
   /** A new address space: a fresh page directory with the kernel half copied from swapper_pg_dir. */
   createAddressSpace(): AddressSpace;
   /** Allocates 2^order physically contiguous frames and returns the first pfn, or null. */
@@ -276,6 +284,7 @@ export function createMmu(options: MmuOptions = {}): Mmu {
     return cpu;
   };
 
+  const translation = createTranslation();
   return {
     phys,
     buddy,
@@ -286,6 +295,11 @@ export function createMmu(options: MmuOptions = {}): Mmu {
     tlb: (id) => cpuAt(id).view(),
     walk(pgd, vaddr, access = {}, walkOptions = {}) {
       return walkPageTables(phys, pgd, vaddr, access, walkOptions.update === true);
+    },
+    translate(pgd, vaddr, access = {}, translateOptions = {}) {
+      return translateInto(phys, pgd, vaddr, access.write === true, access.user === true, translateOptions.update === true, translation)
+        ? translation.paddr
+        : -1 - translation.errorCode;
     },
     createAddressSpace() {
       const pfn = allocZeroed(0);

@@ -6,7 +6,7 @@ import { drawKernelStack, type StackMarker, type StackRegion, type StackWord } f
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { formatNs } from '../units.ts';
-import { parseMoment, viewAt } from './views.ts';
+import { parseMoment, viewAndEnd } from './views.ts';
 
 /**
  * Re-executes a recording's inputs up to a moment and returns the machine there. The
@@ -19,7 +19,7 @@ export async function machineAt(
   atText: string | undefined,
   tid: number,
 ): Promise<{ kernel: Kernel; seq: number; time: number; onCpu: number | null }> {
-  const view = await viewAt(path, parseMoment(atText));
+  const { view, atEnd } = await viewAndEnd(path, parseMoment(atText));
   const seen = view.tasks[String(tid)];
   if (seen === undefined)
     throw new CliError(`no thread ${tid} at seq ${view.seq} (${formatNs(view.time)}) of ${path} (see ossim ps ${path})`, 1);
@@ -43,18 +43,11 @@ export async function machineAt(
   });
   holder.kernel = kernel;
   kernel.run(inputs.untilNs === undefined ? {} : { until: inputs.untilNs });
-  if (reached === undefined || reached.time !== view.time || (!paused && !(await endsAt(path, target)))) {
+  if (reached === undefined || reached.time !== view.time || (!paused && !atEnd)) {
     throw new CliError(`${path}: re-executing the inputs did not reach seq ${target} as recorded (run ossim replay ${path} --verify)`, 1);
   }
   const cpu = view.current.indexOf(tid);
   return { kernel, seq: target, time: view.time, onCpu: cpu < 0 ? null : cpu };
-}
-
-/** Whether the recording's last event is `seq`. */
-async function endsAt(path: string, seq: number): Promise<boolean> {
-  let last = 0;
-  for await (const batch of (await openTraceFile(path)).batches) last = batch.at(-1)?.seq ?? last;
-  return last === seq;
 }
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;

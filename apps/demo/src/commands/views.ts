@@ -31,10 +31,19 @@ const reached = (e: OssimEvent, at: Moment): boolean => at !== null && ('seq' in
 
 /** Re-folds a recording up to a moment (the end without one) and returns the kernel's view there. */
 export async function viewAt(path: string, at: Moment, each?: (e: OssimEvent) => void): Promise<KernelView> {
+  return (await viewAndEnd(path, at, each)).view;
+}
+
+/** {@link viewAt}, also telling whether the moment is the recording's last event. */
+export async function viewAndEnd(path: string, at: Moment, each?: (e: OssimEvent) => void): Promise<{ view: KernelView; atEnd: boolean }> {
   const trace = await openTraceFile(path);
   const view = createKernelView();
+  let atEnd = true;
   for await (const e of trace.events) {
-    if (reached(e, at)) break;
+    if (reached(e, at)) {
+      atEnd = false;
+      break;
+    }
     kernelViewReducer(view, e);
     each?.(e);
   }
@@ -42,7 +51,7 @@ export async function viewAt(path: string, at: Moment, each?: (e: OssimEvent) =>
     throw new CliError(`--at: ${path} ends at seq ${view.seq}, before seq ${at.seq}`, 1);
   }
   if (view.os === null) throw new CliError(`${path}: the recording holds no kernel run (no kernel.boot event before that moment)`, 1);
-  return view;
+  return { view, atEnd };
 }
 
 const where = (view: KernelView): string => `seq ${view.seq}, ${formatNs(view.time)}`;

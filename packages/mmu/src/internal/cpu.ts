@@ -4,7 +4,7 @@ import { _PAGE_DIRTY, PAGE_MASK, PAGE_SIZE, PGDIR_SIZE } from '../constants.ts';
 import { hex32, MmuError } from '../errors.ts';
 import type { PageFaultSignal } from '../fault.ts';
 import type { PhysicalMemory } from '../physmem.ts';
-import { walkPageTables } from '../walk.ts';
+import { createTranslation, translateInto } from './translate.ts';
 
 // allow[i]: the accesses entry i permits without a walk.
 const KERNEL_READ = 1;
@@ -45,6 +45,8 @@ export class Cpu implements MemoryBus {
   private readonly bytes: Uint8Array[];
   private readonly phys: PhysicalMemory;
   private readonly log: EventLog | undefined;
+  /** The TLB-fill walk's result, reused: a miss allocates nothing. */
+  private readonly walk = createTranslation();
   private aliasEntries = 0;
 
   constructor(id: number, size: number, phys: PhysicalMemory, log: EventLog | undefined) {
@@ -252,24 +254,24 @@ export class Cpu implements MemoryBus {
     const i = vpn & this.mask;
     if (this.tag[i] === vpn) this.hits++;
     else this.misses++;
-    const walk = walkPageTables(this.phys, this.cr3, va, { write, user }, true);
-    if (walk.fault !== null) {
+    const walk = this.walk;
+    if (!translateInto(this.phys, this.cr3, va, write, user, true, walk)) {
       // The CPU may have cached a more permissive translation; a fault means the walk says otherwise.
       this.tag[i] = -1;
-      const signal: PageFaultSignal = { kind: 'page-fault', address: va, errorCode: walk.fault.errorCode };
+      const signal: PageFaultSignal = { kind: 'page-fault', address: va, errorCode: walk.errorCode };
       throw signal;
     }
-    const paddr = walk.paddr as number;
+    const paddr = walk.paddr;
     const frame = paddr >>> 12;
     if (frame >= this.phys.frames) {
       throw new MmuError('physical-range', `${hex32(va)} translates to ${hex32(paddr)}, past the end of physical memory`);
     }
-    const leaf = walk.pteAfter ?? walk.pdeAfter;
+    const leaf = walk.leaf;
     const backed = write || this.phys.isBacked(frame);
     let allow = KERNEL_READ | (walk.userAccessible ? USER_READ : 0);
-    if (walk.writable === true && (leaf & _PAGE_DIRTY) !== 0 && backed) allow |= KERNEL_WRITE | (walk.userAccessible ? USER_WRITE : 0);
-    let meta = walk.global === true ? GLOBAL : 0;
-    if (walk.pageSize === PGDIR_SIZE) meta |= LARGE;
+    if (walk.writable && (leaf & _PAGE_DIRTY) !== 0 && backed) allow |= KERNEL_WRITE | (walk.userAccessible ? USER_WRITE : 0);
+    let meta = walk.global ? GLOBAL : 0;
+    if (walk.large) meta |= LARGE;
     if (backed) {
       this.words[i] = this.phys.frameWords(frame);
       this.bytes[i] = this.phys.frameBytes(frame);
