@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildWorkload } from '@ossim/kernel';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers.ts';
 
 describe('ossim run', () => {
@@ -23,5 +27,43 @@ describe('ossim run', () => {
     const r = await cli('run', 'nope');
     expect(r.status).not.toBe(0);
     expect(r.err).toMatch(/no such scenario or file/);
+  });
+});
+
+describe('ossim run --until', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ossim-run-'));
+  const workload = join(dir, 'sleeper.json');
+  writeFileSync(
+    workload,
+    JSON.stringify(buildWorkload({ name: 'sleeper', processes: [{ comm: 'sleeper', steps: [{ op: 'sleep', ns: 50_000_000 }] }] })),
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['12ms', 12_000_000],
+    ['3400us', 3_400_000],
+    ['52000ns', 52_000],
+    ['0.02s', 20_000_000],
+  ])('takes a time with its unit: %s', async (text, ns) => {
+    const r = await cli('run', workload, '--until', text, '--json');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.out) as { runs: { outcome: string; simulatedNs: number }[] };
+    expect(j.runs[0]?.outcome).toBe('ok');
+    expect(j.runs[0]?.simulatedNs).toBeGreaterThanOrEqual(ns);
+    expect(j.runs[0]?.simulatedNs).toBeLessThan(ns + 100_000);
+  });
+
+  it.each([['12'], ['12 parsecs'], ['-3ms'], ['ms']])('rejects %j with a clear error and exit 2', async (text) => {
+    const r = await cli('run', workload, '--until', text);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/--until: .* is not a time with a unit \(for example 12ms, 3400us, 52000ns\)/);
+  });
+
+  it('rejects a zero time', async () => {
+    const r = await cli('run', workload, '--until', '0ms');
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/--until/);
   });
 });

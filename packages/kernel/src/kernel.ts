@@ -303,12 +303,21 @@ export function createKernel(options: KernelOptions): Kernel {
   const phys = mmu.phys;
 
   // ---- kernel memory access ----
+  // Translations of kernel addresses outside the direct map (vmalloc: vmapped stacks),
+  // by page. The kernel half changes only through vmalloc and vfree, which clear it.
+  const vmallocPages = new Map<number, number>();
+  log.on('mmu.vmalloc', () => vmallocPages.clear());
+  log.on('mmu.vfree', () => vmallocPages.clear());
   const kphys = (va: number): number => {
     const a = u32(va);
     if (a >= PAGE_OFFSET && a < layout.highMemory) return a - PAGE_OFFSET;
-    const w = mmu.walk(mmu.swapperPgDir, a, { write: false, user: false }, { update: false });
-    if (w.paddr === null) throw { kind: 'page-fault', address: a, errorCode: 0 };
-    return w.paddr;
+    const page = a >>> 12;
+    const cached = vmallocPages.get(page);
+    if (cached !== undefined) return cached + (a & 0xfff);
+    const paddr = mmu.translate(mmu.swapperPgDir, a);
+    if (paddr < 0) throw { kind: 'page-fault', address: a, errorCode: 0 };
+    vmallocPages.set(page, paddr - (a & 0xfff));
+    return paddr;
   };
   const kread32 = (va: number): number => phys.read32(kphys(va));
   const kwrite32 = (va: number, v: number): void => phys.write32(kphys(va), u32(v));
@@ -346,7 +355,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
   };
 
-  const kstack = createKstackAllocator({
+  const kstack = (options.extensions?.stackAllocator ?? createKstackAllocator)({
     memory: kmem,
     log,
     strategy: os.stackAllocator,
@@ -548,9 +557,9 @@ export function createKernel(options: KernelOptions): Kernel {
     const a = u32(va);
     if (a >= PAGE_OFFSET) return null;
     for (let tries = 0; tries < 3; tries++) {
-      const w = mmu.walk(mm.as.pgd, a, { write, user: true }, { update: true });
-      if (w.paddr !== null) return w.paddr;
-      const r = mm.as.handleFault(a, (write ? 2 : 0) | 4 | (w.pte !== null && (w.pte & 1) !== 0 ? 1 : 0));
+      const paddr = mmu.translate(mm.as.pgd, a, { write, user: true }, { update: true });
+      if (paddr >= 0) return paddr;
+      const r = mm.as.handleFault(a, -1 - paddr);
       if (!r.resolved) return null;
     }
     return null;

@@ -1,4 +1,4 @@
-import type { KstackStrategyName, ReleasePolicy, ThreadInfoPlacement } from '@ossim/kstack';
+import type { KstackAllocator, KstackOptions, KstackStrategyName, ReleasePolicy, ThreadInfoPlacement } from '@ossim/kstack';
 import { isPolicyName, type PolicyFactory, type PolicyName, PREEMPTION_MODELS, type PreemptionModel } from '@ossim/scheduler';
 import { KernelError } from './errors.ts';
 
@@ -36,10 +36,16 @@ export interface OsVariant {
   readonly diskLatency: number;
 }
 
-/** Code a user plugs into a variant: their own scheduling policy. */
+/** Code a user plugs into a variant: their own scheduling policy or kernel-stack allocator. */
 export interface OsExtensions {
   /** Replaces the variant's built-in policy (called once per CPU). */
   readonly policy?: PolicyFactory;
+  /**
+   * Replaces the kernel-stack allocator: called once at creation with the options the kernel
+   * would give `createKstackAllocator` (the kernel's memory, the log and the variant's
+   * strategy, THREAD_SIZE, CPUs, interrupt stacks and release policy). Usually wraps it.
+   */
+  readonly stackAllocator?: (options: KstackOptions) => KstackAllocator;
 }
 
 /** The input of {@link defineOs}: every field but `name` is optional (defaults are the i386 preset's). */

@@ -1,7 +1,8 @@
+import { disassemble } from '@ossim/cpu';
 import type { AnyEvent, EventMap } from '@ossim/eventlog';
 import { KernelError } from './errors.ts';
 import type { Outcome } from './events.ts';
-import { createKernel, type Kernel, type TaskInfo } from './kernel.ts';
+import { createKernel, type Kernel, type StackWord, type TaskInfo } from './kernel.ts';
 import { defineOs, type OsVariant, PRESETS } from './os.ts';
 import { buildWorkload, type Workload } from './workload.ts';
 
@@ -110,13 +111,16 @@ function twoStacks(): ScenarioRun[] {
     os,
     buildWorkload({
       name: 'two-stacks',
-      processes: [{ comm: 'app', steps: [{ op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'sleep', ns: 2 * MS }] }] }],
+      // main and the two threads it creates: a process with 3 threads.
+      processes: [{ comm: 'app', steps: [{ op: 'threads', count: 2, steps: [{ op: 'getpid' }, { op: 'sleep', ns: 2 * MS }] }] }],
     }),
   );
   p.kernel.run({ until: 1 * MS });
-  const snapshot = p.kernel.tasks().filter((t) => t.pid === 3);
-  const threads = snapshot.filter((t) => t.tid !== 3);
-  const narration = ['A process with 3 threads on i386 (8 KiB kernel stacks):', ...addressMap(snapshot)];
+  const threads = p.kernel.tasks().filter((t) => t.pid === 3);
+  const narration = [
+    `A process with ${threads.length} threads (main and the 2 it created with clone) on i386 (8 KiB kernel stacks):`,
+    ...addressMap(threads),
+  ];
   const enters = p.events.filter((e) => e.type === 'syscall.enter' && threads.some((t) => t.tid === e.tid));
   for (const e of enters.slice(0, 6))
     if (e.type === 'syscall.enter')
@@ -143,7 +147,7 @@ function twoStacks(): ScenarioRun[] {
         ),
     },
   ];
-  return [finish(p, narration, checks, snapshot)];
+  return [finish(p, narration, checks, threads)];
 }
 
 const ioWorkload = (): Workload =>
@@ -161,10 +165,44 @@ const ioWorkload = (): Workload =>
         comm: 'other',
         steps: [
           { op: 'loop', times: 3, steps: [{ op: 'getpid' }, { op: 'write', text: 'Hello from other, making system calls meanwhile\n' }] },
+          // Then it computes for 5 ms, in slices the disk interrupt can come between: it outlives the disk's 2 ms.
+          { op: 'loop', times: 10, steps: [{ op: 'compute', cycles: 500_000 }] },
         ],
       },
     ],
   });
+
+/** init forks the workload's processes in order: the writer is pid 3, the other pid 4. */
+const WRITER = 3;
+const OTHER = 4;
+
+/**
+ * The return addresses of a switched-out task's frames, found exactly rather than guessed: from
+ * its saved SP, past the inactive_task_frame (r4-r11), each return address R leads into a function
+ * whose prologue (`push {rA-rB}; sub sp, N`) says how big its frame is, so its own return address
+ * is N + 4 * the pushed registers above R. The chain ends at an entry stub (`push {r0-r15}`).
+ */
+function frameChain(kernel: Kernel, sp: number, top: number): StackWord[] {
+  const out: StackWord[] = [];
+  let a = sp + 8 * 4;
+  while (a < top && out.length < 64) {
+    const [w] = kernel.stackWords(a, 1);
+    if (w === undefined || w.value === null || w.returnAddress === null) break;
+    out.push(w);
+    const fn = kernel.symbols.lookup(w.value - 1)?.symbol.address;
+    if (fn === undefined) break;
+    const first = disassemble(kernel.readKernel32(fn), { pc: fn, ext: kernel.readKernel32(fn + 4) });
+    const regs = /^push \{r(\d+)-r(\d+)\}$/.exec(first.text);
+    if (regs === null || regs[1] === '0') break;
+    const second = disassemble(kernel.readKernel32(fn + first.size), {
+      pc: fn + first.size,
+      ext: kernel.readKernel32(fn + first.size + 4),
+    });
+    const locals = Number(/^sub sp, (\d+)$/.exec(second.text)?.[1] ?? 0);
+    a += 4 + locals + 4 * (Number(regs[2]) - Number(regs[1]) + 1);
+  }
+  return out;
+}
 
 function preemptRun(os: OsVariant): ScenarioRun {
   const p = start(os, ioWorkload());
@@ -202,13 +240,97 @@ function preemptRun(os: OsVariant): ScenarioRun {
 }
 
 function singleStack(): ScenarioRun[] {
-  const broken = start(PRESETS['single-stack'], ioWorkload());
-  const n1 = ['single-stack: the same workload with one kernel stack shared by every task.'];
+  const os = PRESETS['single-stack'];
+  const broken = start(os, ioWorkload());
+  const k = broken.kernel;
+  const n1 = [
+    `${os.name}: the same workload with one kernel stack shared by every task (every task's sp0 is its top); preemption ${os.preemption}, ${os.scheduler.policy}.`,
+  ];
+  interface Snapshot {
+    readonly sp: number;
+    /** Every word from the saved SP to the stack's top. */
+    readonly words: StackWord[];
+  }
+  let blockedSp: number | null = null;
+  let saved: (Snapshot & { readonly chain: StackWord[] }) | null = null;
+  let resumed: Snapshot | null = null;
+  const ranBetween = new Set<number>();
+  k.log.on('sched.switch', (e) => {
+    if (e.prevTid === WRITER && e.prevState === 'D' && blockedSp === null) {
+      blockedSp = k.task(WRITER)?.threadSp ?? 0;
+      ranBetween.add(e.nextTid);
+    } else if (saved !== null && resumed === null) {
+      if (e.nextTid === WRITER) resumed = { sp: e.nextSp, words: k.stackWords(e.nextSp, saved.words.length) };
+      else ranBetween.add(e.nextTid);
+    }
+  });
+  // The writer's frames as it left them: read at the first event after __switch_to_asm stored its
+  // thread.sp, before the next task entered the kernel (only its fork frame is at the top yet).
+  k.log.listen(() => {
+    if (blockedSp === null || saved !== null) return;
+    const w = k.task(WRITER);
+    if (w === undefined || w.kernelStack === null || w.threadSp === blockedSp) return;
+    const top = w.kernelStack.top;
+    saved = { sp: w.threadSp, words: k.stackWords(w.threadSp, (top - w.threadSp) / 4), chain: frameChain(k, w.threadSp, top) };
+  });
   const r1 = finish(broken, n1, []);
+  const oops = broken.events.find((e) => e.type === 'kernel.oops');
+  const left = saved as (Snapshot & { chain: StackWord[] }) | null;
+  const back = resumed as Snapshot | null;
+  const nowAt = (address: number): StackWord | undefined =>
+    back === null || left === null ? undefined : back.words[(address - left.sp) / 4];
+  const show = (w: StackWord | undefined): string =>
+    w === undefined || w.value === null ? '(unmapped)' : `${hex(w.value)}${w.returnAddress === null ? '' : ` ${w.returnAddress}`}`;
+  // The writer returns up its chain in order: the first return address that changed is the first wrong pop.
+  const chain = left?.chain ?? [];
+  const clobbered = chain.find((w) => nowAt(w.address)?.value !== w.value);
+  const story: string[] = [];
+  if (left !== null) {
+    const top = left.sp + left.words.length * 4;
+    story.push(
+      `  writer (tid ${WRITER}) blocks in write() on the disk's DMA: __switch_to_asm leaves thread.sp = ${hex(left.sp)}, ${top - left.sp} bytes below the top,`,
+      `  and its frames above it return to (each found from the frame sizes in the functions' prologues):`,
+      ...chain.map((w) => `      ${hex(w.address)}: ${w.returnAddress}`),
+      `  then ${[...ranBetween].map((tid) => (tid === OTHER ? `other (tid ${tid})` : `tid ${tid}`)).join(', ')} ran, entering the kernel (its fork frame, system calls, interrupts) on the same stack from the same top.`,
+    );
+  }
+  if (left !== null && back !== null) {
+    const changed = left.words.filter((w, i) => back.words[i]?.value !== w.value).length;
+    story.push(
+      `  the disk interrupt woke writer; switched back in at ${hex(back.sp)}, ${changed} of the ${left.words.length} words from there to the top are no longer what it left:`,
+      `      address     writer's frame returns to                  now`,
+    );
+    for (const w of chain) {
+      const now = nowAt(w.address);
+      const mark = now?.value === w.value ? '' : w === clobbered ? '   <- the first its ret pops' : '   <- overwritten';
+      story.push(`      ${hex(w.address)}  ${show(w).padEnd(42)} ${show(now)}${mark}`);
+    }
+  }
+  if (clobbered !== undefined && left !== null) {
+    const popped = nowAt(clobbered.address)?.value ?? 0;
+    const what = popped >= left.sp && popped < left.sp + left.words.length * 4 ? ' (an address on this very stack: data, not code)' : '';
+    story.push(
+      `  returning up its frames, the ret at ${hex(clobbered.address)} pops ${show(nowAt(clobbered.address))}${what}, written there by other's kernel entry, instead of ${clobbered.returnAddress}; the kernel oopses:`,
+    );
+  }
+  n1.splice(1, 0, ...story);
   const c1 = [
     {
-      what: 'a task switched out inside the kernel resumes on frames another task’s kernel entry overwrote: the kernel oopses',
-      ok: r1.outcome === 'oops',
+      what: 'only other ran between the writer blocking and resuming, and the writer is the first to resume on the shared stack',
+      ok: left !== null && back !== null && ranBetween.size === 1 && ranBetween.has(OTHER),
+    },
+    {
+      what: 'a return address the writer left on the stack was overwritten by other’s kernel entry before the writer popped it',
+      ok: clobbered !== undefined,
+    },
+    {
+      what: 'the task that oopses is the writer, at the address its ret popped from the overwritten word',
+      ok:
+        r1.outcome === 'oops' &&
+        oops?.type === 'kernel.oops' &&
+        oops.tid === WRITER &&
+        clobbered !== undefined &&
+        oops.pc === nowAt(clobbered.address)?.value,
     },
   ];
   const works = start(

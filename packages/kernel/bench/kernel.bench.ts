@@ -1,0 +1,171 @@
+/**
+ * The kernel's benchmarks (issue 5), run by `pnpm bench kernel`:
+ *
+ * - `kernel.instructions_per_s`: 1,000 threads (10 processes of 100) doing system calls
+ *   and I/O (getpid, console writes, disk writes by DMA that block in D, sched_yield) on the
+ *   i386 preset, with the log on: every event is dispatched to a subscriber that keeps a
+ *   count and the last event, as a recorder would. Simulated instructions per wall-clock second.
+ * - `kernel.context_switches_per_s`: 64 threads that sched_yield in a loop, and 8 pairs of
+ *   processes ping-ponging over pipes: simulated context switches per wall-clock second.
+ * - `kernel.threads_100k_heap_mib`: the JavaScript heap (`heapUsed` after a full GC) taken by a
+ *   1 GiB i386 machine holding 100,000 live threads (100 processes of 1,000 threads, each
+ *   blocked in futex_wait), measured as the difference from before the kernel was created.
+ *   `kernel.threads_100k_arraybuffers_mib` is the simulated memory the machine backed (page
+ *   frames are ArrayBuffers, outside the heap), reported beside it.
+ *
+ * The rates time whole runs with tinybench (median): creating and booting each kernel included.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { AnyEvent, EventMap } from '@ossim/eventlog';
+import { medianMs } from '../../../scripts/benchkit.ts';
+import { buildWorkload, createKernel, defineOs, type Kernel, PRESETS, type Workload } from '../src/index.ts';
+
+/** 1,000 threads doing system calls and I/O. */
+const ioWorkload = (): Workload =>
+  buildWorkload({
+    name: 'bench-io',
+    processes: Array.from({ length: 10 }, (_, i) => ({
+      comm: `io${i}`,
+      steps: [
+        {
+          op: 'threads',
+          count: 100,
+          steps: [
+            {
+              op: 'loop',
+              times: 10,
+              steps: [
+                { op: 'getpid' },
+                { op: 'write', text: 'tick\n' },
+                { op: 'call', depth: 6, cycles: 200 },
+                { op: 'disk-write', bytes: 512 },
+                { op: 'yield' },
+              ],
+            },
+          ],
+        },
+      ],
+    })),
+  });
+
+/** Threads that yield to each other, and processes ping-ponging over pipes. */
+const switchWorkload = (): Workload =>
+  buildWorkload({
+    name: 'bench-switch',
+    processes: [
+      { comm: 'yielder', steps: [{ op: 'threads', count: 64, steps: [{ op: 'loop', times: 200, steps: [{ op: 'yield' }] }] }] },
+      ...Array.from({ length: 8 }, (_, i) => ({ comm: `pingpong${i}`, steps: [{ op: 'pipe-pingpong' as const, rounds: 400 }] })),
+    ],
+  });
+
+/** Attaches what a recorder does per event: it sees every one. */
+function subscribe(kernel: Kernel): { count: number } {
+  const seen = { count: 0, last: null as AnyEvent<EventMap> | null };
+  kernel.log.listen((e) => {
+    seen.count++;
+    seen.last = e;
+  });
+  return seen;
+}
+
+function runToEnd(workload: Workload): Kernel {
+  const kernel = createKernel({ os: PRESETS.i386, workload });
+  subscribe(kernel);
+  const r = kernel.run({ until: 60_000_000_000 });
+  if (r.outcome !== 'ok' || !r.finished) throw new Error(`the ${workload.name} workload did not finish: ${r.outcome} ${r.cause}`);
+  return kernel;
+}
+
+const THREADS_PER_PROCESS = 1000;
+const PROCESSES = 100;
+
+/** A process of main + 999 threads (64 KiB user stacks, as with pthread_attr_setstacksize) all parked in futex_wait. */
+const parkedProgram = `
+_start:
+    mov r0, SYS_setrlimit
+    mov r1, RLIMIT_STACK
+    mov r2, rlim
+    syscall
+    mov r6, ${THREADS_PER_PROCESS - 1}
+.Lspawn:
+    mov r0, SYS_clone
+    mov r1, CLONE_THREADS
+    mov r2, 0
+    mov r3, parked
+    mov r4, r6
+    syscall
+    cmp r0, 0
+    jl .Lfailed
+    sub r6, 1
+    jnz .Lspawn
+    call parked
+.Lfailed:
+    mov r1, r0
+    mov r0, SYS_exit_group
+    syscall
+.func parked
+.Lpark:
+    mov r0, SYS_futex
+    mov r1, never
+    mov r2, FUTEX_WAIT
+    mov r3, 0
+    syscall
+    jmp .Lpark
+.endfunc
+.section .data 0x0804c000
+rlim:
+    .word 65536, 0xffffffff
+never:
+    .word 0
+`;
+
+function hundredThousandThreads(): { kernel: Kernel; threads: number } {
+  const workload: Workload = {
+    name: 'bench-100k-threads',
+    programs: { parked: parkedProgram },
+    processes: Array.from({ length: PROCESSES }, () => ({ program: 'parked' })),
+  };
+  const kernel = createKernel({ os: defineOs({ preset: 'i386', name: 'i386-1g', memory: 1 << 30 }), workload });
+  const r = kernel.run({ until: 5_000_000_000 });
+  const threads = kernel.tasks().filter((t) => t.pid > 2 && t.state === 'S').length;
+  if (r.outcome !== 'ok' || threads !== PROCESSES * THREADS_PER_PROCESS)
+    throw new Error(`100k threads: ${r.outcome} ${r.cause}, ${threads} threads parked`);
+  return { kernel, threads };
+}
+
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+export default {
+  async run() {
+    const io = runToEnd(ioWorkload());
+    const ioMs = await medianMs('kernel: 1,000 threads, syscalls and I/O', () => void runToEnd(ioWorkload()), { timeMs: 3000 });
+    const sw = runToEnd(switchWorkload());
+    const swMs = await medianMs('kernel: yield and pipe ping-pong', () => void runToEnd(switchWorkload()), { timeMs: 3000 });
+
+    const gc = collectGarbage();
+    gc();
+    const before = process.memoryUsage();
+    const big = hundredThousandThreads();
+    gc();
+    const after = process.memoryUsage();
+    const mib = (n: number): number => n / (1 << 20);
+    const result = {
+      'kernel.instructions_per_s': io.instructions / (ioMs / 1000),
+      'kernel.context_switches_per_s': sw.contextSwitches / (swMs / 1000),
+      'kernel.threads_100k_heap_mib': mib(after.heapUsed - before.heapUsed),
+      'kernel.threads_100k_arraybuffers_mib': mib(after.arrayBuffers - before.arrayBuffers),
+    };
+    process.stderr.write(
+      `kernel bench: ${io.instructions} instructions in ${ioMs.toFixed(0)} ms; ${sw.contextSwitches} switches in ${swMs.toFixed(0)} ms; ${big.threads} threads parked, ${big.kernel.mmu.phys.backedFrames} frames backed\n`,
+    );
+    return result;
+  },
+  targets: {
+    'kernel.instructions_per_s': { min: 20_000_000 },
+    'kernel.context_switches_per_s': { min: 500_000 },
+  },
+};
