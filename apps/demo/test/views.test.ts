@@ -34,6 +34,7 @@ describe('views of a recording', () => {
   it('ps -LA lists every live thread at the end, in the real layout', async () => {
     const r = await cli('ps', trace);
     expect(r.status).toBe(0);
+    expect(r.out.endsWith('\n')).toBe(true);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toBe('  PID   LWP TTY          TIME CMD');
     expect(lines.some((l) => /^\s+1\s+1 \?\s+\d\d:\d\d:\d\d init$/.test(l))).toBe(true);
@@ -72,6 +73,7 @@ describe('views of a recording', () => {
     const s = await cli('status', trace, '1');
     expect(s.status).toBe(0);
     expect(s.out).toMatch(/^Name:\tinit$/m);
+    expect(s.out.endsWith('\n')).toBe(true);
     expect(s.out).toMatch(/^Pid:\t1$/m);
     expect(s.out).toMatch(/^voluntary_ctxt_switches:\t\d+$/m);
     const m = await cli('meminfo', trace, '--at', '1ms');

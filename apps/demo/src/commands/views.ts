@@ -70,7 +70,8 @@ export function registerViews(program: Command, io: CliIo): void {
     .action(async (path: string, options: { full?: boolean; at?: string }) => {
       const view = await viewAt(path, parseMoment(options.at));
       const tasks = viewTaskInfos(view);
-      io.out(options.full ? formatPsELf(tasks, { nowNs: view.time }) : formatPsLA(tasks));
+      const text = options.full ? formatPsELf(tasks, { nowNs: view.time }) : formatPsLA(tasks);
+      io.out(text.endsWith('\n') ? text : `${text}\n`);
     });
 
   program
@@ -84,7 +85,8 @@ export function registerViews(program: Command, io: CliIo): void {
       const view = await viewAt(path, parseMoment(options.at));
       const task = viewTaskInfos(view).find((t) => t.tid === Number(tidText));
       if (task === undefined) throw new CliError(`no thread ${tidText} at ${where(view)} of ${path} (see ossim ps ${path})`, 1);
-      io.out(formatProcStatus(task));
+      const text = formatProcStatus(task);
+      io.out(text.endsWith('\n') ? text : `${text}\n`);
     });
 
   program
