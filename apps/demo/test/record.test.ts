@@ -106,3 +106,14 @@ describe('progress', () => {
     expect(await run(true, 'run', workload, '--until', '3ms', '--json')).toBe('');
   });
 });
+
+describe('the example workload of the README', () => {
+  it('runs to completion on every preset', async () => {
+    const example = join(import.meta.dirname, '../../../packages/kernel/examples/disk-and-pipes.json');
+    for (const os of ['i386', 'x86_64', 'xv6']) {
+      const r = await cli('run', example, '--os', os, '--json');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.out).runs[0]).toMatchObject({ os, outcome: 'ok' });
+    }
+  });
+});
