@@ -1,6 +1,7 @@
 import { EventlogError } from '@ossim/eventlog';
 import { Command, CommanderError } from 'commander';
 import { registerExport } from './commands/export.ts';
+import { registerImportStrace } from './commands/importStrace.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerMmu } from './commands/mmu.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIo = processIo): Command {
   registerReplay(program, io);
   registerViews(program, io);
   registerExport(program, io);
+  registerImportStrace(program, io);
   registerStack(program, io);
   return program;
 }

@@ -22,7 +22,7 @@ declare module '@ossim/eventlog' {
       stack: string[];
     };
     'kernel.panic': { cpu: number; message: string };
-    'kernel.timer': { tid: number; kind: 'nanosleep' | 'worker' };
+    'kernel.timer': { tid: number; kind: 'nanosleep' | 'worker' | 'syscall' };
     'timer.tick': { cpu: number };
     'task.new': {
       cpu: number;

@@ -1,4 +1,15 @@
-import { ERRNO, KERNEL_LAYOUT, NR_SYSCALLS, PERCPU_CURRENT, PERCPU_SIZE, SLEEP, SYSCALLS, TASK, VECTORS } from './abi.ts';
+import {
+  ERRNO,
+  KERNEL_LAYOUT,
+  NR_SYSCALLS,
+  PERCPU_CURRENT,
+  PERCPU_SIZE,
+  RECORDED_SYSCALL_BIT,
+  SLEEP,
+  SYSCALLS,
+  TASK,
+  VECTORS,
+} from './abi.ts';
 import type { OsVariant } from './os.ts';
 
 /** A kernel function: its name and the bytes of locals it reserves with `sub sp, N`. */
@@ -144,6 +155,8 @@ export function kernelSource(os: OsVariant): string {
     mov r4, r0
     ncall syscall_enter      ; the tracepoint (current found from SP)
     ld r1, [r4+0]            ; regs->orig_ax: the system-call number
+    test r1, 0x${RECORDED_SYSCALL_BIT.toString(16)}
+    jnz .Lrecorded           ; the recorded-call ABI (like x32's bit): the generic path
     cmp r1, ${NR_SYSCALLS}
     jae .Lenosys
     shl r1, 2
@@ -154,6 +167,10 @@ export function kernelSource(os: OsVariant): string {
     je .Lenosys
     mov r0, r4
     call r1
+    jmp .Lstore
+.Lrecorded:
+    mov r0, r4
+    call __ia32_sys_recorded
     jmp .Lstore
 .Lenosys:
     mov r0, ${-ERRNO.ENOSYS}
@@ -641,7 +658,9 @@ ${waitLoop('worker_next')}
     ),
   );
   t.push(fn('__ia32_sys_fork', 16, '    call kernel_clone'));
+  t.push(fn('__ia32_sys_vfork', 16, '    call kernel_clone'));
   t.push(fn('__ia32_sys_clone', 16, '    call kernel_clone'));
+  t.push(fn('__ia32_sys_clone3', 16, '    call kernel_clone'));
   t.push(
     chain(
       [
@@ -728,6 +747,20 @@ ${waitLoop('worker_next')}
         ['__vm_munmap', 48],
       ],
       '    ncall do_munmap',
+    ),
+  );
+
+  // ---- the recorded-call path (sys_ni_syscall's place for calls replayed from a recording) ----
+  t.push(fn('__ia32_sys_recorded', 16, '    call do_recorded_syscall'));
+  t.push(
+    fn(
+      'do_recorded_syscall',
+      48,
+      `    mov r4, r0
+    ncall recorded_syscall_cycles ; the recorded duration when it is spent running in the kernel, else 0
+    work r0                  ; (interruptible)
+    mov r0, r4
+${waitLoop('recorded_syscall_native')}`,
     ),
   );
 

@@ -30,10 +30,13 @@ import {
   PERCPU_CURRENT,
   PERCPU_SIZE,
   PT_REGS_SIZE,
+  RECORDED_MODE,
+  RECORDED_SYSCALL_BIT,
   RLIMIT_STACK,
   SLEEP,
   SYSCALL_NAMES,
   SYSCALLS,
+  syscallName,
   TASK,
   TASK_STRUCT_SIZE,
   VECTORS,
@@ -436,7 +439,7 @@ export function createKernel(options: KernelOptions): Kernel {
   const later = <K extends 'disk.complete' | 'kernel.timer'>(
     delay: number,
     type: K,
-    payload: K extends 'disk.complete' ? { req: number } : { tid: number; kind: 'nanosleep' | 'worker' },
+    payload: K extends 'disk.complete' ? { req: number } : { tid: number; kind: 'nanosleep' | 'worker' | 'syscall' },
   ): { id: number; at: number } => {
     const at = now() + Math.max(delay, 2 * machine.quantum);
     const id = sim.timers.schedule(at, type, payload as never);
@@ -937,16 +940,18 @@ export function createKernel(options: KernelOptions): Kernel {
   });
 
   // ---- natives: system calls ----
+  // Names of the workload's own private numbers (names in no table), for the tracepoint.
+  const workloadSyscalls = new Map<number, string>(Object.entries(workload.syscalls ?? {}).map(([name, nr]) => [nr, name]));
   native('syscall_enter', (cpu) => {
     const regs = u32(cpu.reg(0));
     const t = currentOf(cpu);
     if (t === null) return undefined;
-    const nr = reg(regs, 0);
+    const nr = (reg(regs, 0) & ~RECORDED_SYSCALL_BIT) >>> 0;
     log.emit('syscall.enter', {
       cpu: cpu.id,
       tid: t.tid,
       nr,
-      name: SYSCALL_NAMES.get(nr) ?? `syscall_${nr}`,
+      name: SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`,
       args: [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)],
       regs,
       sp: u32(cpu.sp),
@@ -1158,14 +1163,25 @@ export function createKernel(options: KernelOptions): Kernel {
     const parent = cur(cpu);
     if (parent.mm === null || parent.group === null) return -ERRNO.EINVAL;
     const nr = reg(regs, 0);
-    const flags = nr === SYSCALLS.clone ? reg(regs, 1) : 0;
+    let flags = 0;
+    let clone3Stack: number | null = null;
+    if (nr === SYSCALLS.clone) flags = reg(regs, 1);
+    else if (nr === SYSCALLS.clone3) {
+      // struct clone_args (u64 fields): flags at 0, stack at 40, stack_size at 48; the child starts where the parent is.
+      if (reg(regs, 2) < 64) return -ERRNO.EINVAL;
+      const args = readUser(parent.mm, reg(regs, 1), 64);
+      if (args === null) return -ERRNO.EFAULT;
+      flags = wordsOf(args, 0);
+      const stack = wordsOf(args, 10);
+      clone3Stack = stack === 0 ? 0 : stack + wordsOf(args, 12);
+    }
     const frame: number[] = [];
     for (let i = 0; i < 21; i++) frame.push(reg(regs, i));
     frame[0] = 0; // the child's fork() returns 0
     const thread = (flags & CLONE.THREAD) !== 0 && (flags & CLONE.VM) !== 0;
     if (thread) {
       const g = parent.group;
-      let stack = reg(regs, 2);
+      let stack = clone3Stack ?? reg(regs, 2);
       let userStack: { base: number; top: number };
       if (stack === 0) {
         // pthread_create's stack: the soft RLIMIT_STACK (2 MiB when unlimited), a guard page below.
@@ -1175,8 +1191,8 @@ export function createKernel(options: KernelOptions): Kernel {
         stack = base + Math.ceil(size / 4096) * 4096;
         userStack = { base, top: stack };
       } else userStack = { base: stack - 4096, top: stack };
-      frame[1] = reg(regs, 4);
-      frame[18] = reg(regs, 3) === 0 ? (frame[18] as number) : reg(regs, 3);
+      if (nr === SYSCALLS.clone) frame[1] = reg(regs, 4);
+      if (nr === SYSCALLS.clone && reg(regs, 3) !== 0) frame[18] = reg(regs, 3);
       frame[20] = stack;
       parent.mm.refs++;
       const child = createTask({
@@ -1268,7 +1284,8 @@ export function createKernel(options: KernelOptions): Kernel {
     const img = programs.get(name);
     if (img === undefined) return -ERRNO.ENOENT;
     if ((t.group?.live ?? 1) > 1) return -ERRNO.EAGAIN;
-    exec(cpu, t, img, name.slice(0, 15), regs);
+    // comm is the program's base name (a workload's programs may be named by paths: /usr/bin/sleep).
+    exec(cpu, t, img, name.slice(name.lastIndexOf('/') + 1).slice(0, 15), regs);
     return 0;
   });
 
@@ -1317,10 +1334,48 @@ export function createKernel(options: KernelOptions): Kernel {
     const timer = later(sec * 1e9 + nsec, 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
     return sleep(t, 'S', { kind: 'sleep', expired: false, timer });
   });
+  // The recorded-call path: a call replayed from a recording (RECORDED_SYSCALL_BIT) gives
+  // the recorded result after spending the recorded duration running in the kernel or
+  // asleep on a kernel timer, in S or D (a D sleep is not cut short by exit_group).
+  const recordedNs = (regs: number): number => reg(regs, 2) + reg(regs, 3) * 2 ** 32;
+  // The restart codes (-ERESTARTSYS -512 to -ERESTART_RESTARTBLOCK -516) never reach user
+  // space: an interrupted call that is not restarted returns -EINTR.
+  const recordedRet = (regs: number): number => {
+    const ret = s32(reg(regs, 1));
+    return ret <= -512 && ret >= -516 ? -ERRNO.EINTR : ret;
+  };
+  native('recorded_syscall_cycles', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    if (reg(regs, 4) !== RECORDED_MODE.RUN) return 0;
+    return Math.min(Math.ceil((recordedNs(regs) * machine.frequencyHz) / 1e9), 0xffffffff);
+  });
+  native('recorded_syscall_native', (cpu) => {
+    const regs = u32(cpu.reg(0));
+    const t = cur(cpu);
+    const mode = reg(regs, 4);
+    const w = t.wait;
+    if (w !== null && w.kind === 'sleep') {
+      if (w.expired) {
+        t.wait = null;
+        return recordedRet(regs);
+      }
+      if (t.killed && mode !== RECORDED_MODE.DISK) {
+        sim.timers.cancel(w.timer);
+        t.wait = null;
+        return -ERRNO.EINTR;
+      }
+      return sleep(t, mode === RECORDED_MODE.DISK ? 'D' : 'S', w);
+    }
+    if (mode === RECORDED_MODE.RUN) return recordedRet(regs);
+    if (t.killed) return -ERRNO.EINTR;
+    const timer = later(recordedNs(regs), 'kernel.timer', { tid: t.tid, kind: 'syscall' }).id;
+    return sleep(t, mode === RECORDED_MODE.DISK ? 'D' : 'S', { kind: 'sleep', expired: false, timer });
+  });
+
   log.on('kernel.timer', (e) => {
     const t = tasks.get(e.tid);
     if (t === undefined) return;
-    if (e.kind === 'nanosleep' && t.wait?.kind === 'sleep') {
+    if ((e.kind === 'nanosleep' || e.kind === 'syscall') && t.wait?.kind === 'sleep') {
       t.wait.expired = true;
       wake(t, null);
     } else if (e.kind === 'worker' && t.worker !== null) {

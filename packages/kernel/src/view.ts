@@ -1,5 +1,5 @@
 import type { OssimEvent, Reducer } from '@ossim/eventlog';
-import type { StraceItem, StraceReturn, TaskInfo } from '@ossim/trace';
+import { type StraceItem, type StraceReturn, errnoName as straceErrnoName, type TaskInfo } from '@ossim/trace';
 import { errnoName, SYSCALL_NAMES } from './abi.ts';
 import type { TaskState } from './events.ts';
 
@@ -200,6 +200,8 @@ const ARGC: Readonly<Record<string, number>> = {
   munmap: 2,
   wait4: 4,
   clone: 4,
+  vfork: 0,
+  clone3: 2,
   sched_yield: 0,
   nanosleep: 2,
   mmap2: 6,
@@ -207,6 +209,9 @@ const ARGC: Readonly<Record<string, number>> = {
   futex: 4,
   exit_group: 1,
 };
+
+/** Calls whose result is an address: strace prints it in hex. */
+const HEX_RETURN = new Set(['mmap2', 'mmap', 'brk']);
 
 /** Calls that never return to their caller: strace prints `= ?`. */
 const NO_RETURN = new Set(['exit', 'exit_group']);
@@ -306,8 +311,8 @@ export function createStraceFeed(push: (item: StraceItem) => void): { event(e: O
 function returnOf(name: string, ret: number): StraceReturn {
   if (NO_RETURN.has(name)) return { kind: 'unknown' };
   if (ret < 0 && ret > -4096) {
-    const errno = errnoName(ret);
+    const errno = errnoName(ret) ?? straceErrnoName(ret);
     if (errno !== undefined) return { kind: 'error', errno };
   }
-  return name === 'mmap2' ? { kind: 'value', value: ret >>> 0, hex: true } : { kind: 'value', value: ret };
+  return HEX_RETURN.has(name) ? { kind: 'value', value: ret >>> 0, hex: true } : { kind: 'value', value: ret };
 }

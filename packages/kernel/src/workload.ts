@@ -1,3 +1,4 @@
+import { PRIVATE_SYSCALL_BASE, RECORDED_MODE, RECORDED_SYSCALL_BIT, syscallNumber } from './abi.ts';
 import { KernelError } from './errors.ts';
 
 /** A kernel worker thread (kworker-like) that kthreadd creates at boot: runs `cycles`, sleeps `period` ns, again. */
@@ -19,7 +20,16 @@ export interface Workload {
   /** Times (ns) at which the NIC receives a packet and interrupts: `input.nic_rx` events. */
   readonly nic?: readonly number[];
   readonly kthreads?: readonly KthreadSpec[];
+  /**
+   * System calls the programs issue on the recorded-call path whose names are in neither
+   * Linux i386's table nor the simulator's private one: name -> number (from
+   * {@link PRIVATE_SYSCALL_BASE} up), so the tracepoint can name them.
+   */
+  readonly syscalls?: Readonly<Record<string, number>>;
 }
+
+/** How a `clone` step creates its child. */
+export type CloneCall = 'clone' | 'clone3' | 'fork' | 'vfork';
 
 /** One step of a built program. */
 export type Step =
@@ -33,10 +43,36 @@ export type Step =
   | { readonly op: 'sleep'; readonly ns: number }
   | { readonly op: 'yield' }
   | { readonly op: 'fork'; readonly child: readonly Step[] }
-  | { readonly op: 'wait' }
+  /** wait4(-1, &status, options): reaps any child, sleeping until one exits (unless `options` has WNOHANG, 1). */
+  | { readonly op: 'wait'; readonly options?: number }
   | { readonly op: 'threads'; readonly count: number; readonly steps: readonly Step[] }
   | { readonly op: 'loop'; readonly times: number; readonly steps: readonly Step[] }
-  | { readonly op: 'exit'; readonly code: number };
+  /** exit_group(code), or exit(code) (this thread only) with `thread`. */
+  | { readonly op: 'exit'; readonly code: number; readonly thread?: boolean }
+  /**
+   * Creates a task with `call` (default clone): a thread (CLONE_THREAD, clone or clone3 only)
+   * or a process. The child runs `child` where the parent is (the call returns 0 in it), then
+   * exit (a thread) or exit_group(0) unless its last step ends it; the parent goes on.
+   */
+  | { readonly op: 'clone'; readonly call?: CloneCall; readonly thread?: boolean; readonly child: readonly Step[] }
+  /** execve(program): a program of the workload replaces the image (the steps after it run only if it fails: -ENOENT when there is no such program). */
+  | { readonly op: 'execve'; readonly program: string }
+  /**
+   * Any system call, by name (number: `nr`, else i386's, else the simulator's private one),
+   * issued on the recorded-call path: it returns `ret` (truncated to 32 bits, as on i386)
+   * after `durationNs` (default 0) spent running in the kernel, or asleep on a kernel timer
+   * in S or D with `blocking`. What `ossim import-strace` makes of a recorded call.
+   */
+  | {
+      readonly op: 'syscall';
+      readonly name: string;
+      readonly nr?: number;
+      readonly ret?: number;
+      readonly durationNs?: number;
+      readonly blocking?: 'S' | 'D';
+    }
+  /** A load from address 0: the task dies of SIGSEGV without a system call (a recorded `+++ killed by ... +++`). */
+  | { readonly op: 'fault' };
 
 /** A process of a built workload. */
 export interface ProcessShape {
@@ -51,6 +87,14 @@ export interface WorkloadShape {
   readonly processes: readonly ProcessShape[];
   readonly nic?: readonly number[];
   readonly kthreads?: readonly KthreadSpec[];
+  /** More programs, started only by an `execve` step naming them (a name may be a path: `/usr/bin/sleep`; comm is its base name). */
+  readonly programs?: readonly { readonly name: string; readonly steps: readonly Step[] }[];
+}
+
+/** Options of {@link programFor}. */
+export interface ProgramOptions {
+  /** Numbers of `syscall` steps' names in no table (see {@link Workload.syscalls}). */
+  readonly syscalls?: Readonly<Record<string, number>>;
 }
 
 const DATA = 0x08060000;
@@ -69,10 +113,33 @@ const DATA = 0x08060000;
  */
 export function buildWorkload(shape: WorkloadShape): Workload {
   const programs: Record<string, string> = {};
+  // Names of `syscall` steps in no table get private numbers after the fixed ones, in order of first use.
+  const syscalls: Record<string, number> = {};
+  let nextPrivate = PRIVATE_SYSCALL_BASE + 100;
+  const collect = (steps: readonly Step[]): void => {
+    for (const s of steps) {
+      if (s.op === 'syscall' && s.nr === undefined && syscallNumber(s.name) === undefined && !Object.hasOwn(syscalls, s.name))
+        syscalls[s.name] = nextPrivate++;
+      else if (s.op === 'clone' || s.op === 'fork') collect(s.child);
+      else if (s.op === 'threads' || s.op === 'loop') collect(s.steps);
+    }
+  };
+  for (const p of shape.processes) collect(p.steps);
+  for (const p of shape.programs ?? []) collect(p.steps);
+  const options = Object.keys(syscalls).length === 0 ? {} : { syscalls };
   for (const p of shape.processes) {
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(p.comm))
       throw new KernelError('bad-workload', `processes: comm ${JSON.stringify(p.comm)} must be 1-15 letters, digits, _ . -`);
-    programs[p.comm] = programFor(p.steps);
+    programs[p.comm] = programFor(p.steps, options);
+  }
+  for (const p of shape.programs ?? []) {
+    if (p.name.length < 1 || p.name.length > 255 || [...p.name].some((c) => c < ' ' || c === '"' || c === '\\' || c > '~'))
+      throw new KernelError(
+        'bad-workload',
+        `programs: name ${JSON.stringify(p.name)} must be 1-255 printable ASCII characters, without quotes or backslashes`,
+      );
+    if (Object.hasOwn(programs, p.name)) throw new KernelError('bad-workload', `programs: ${JSON.stringify(p.name)} is named twice`);
+    programs[p.name] = programFor(p.steps, options);
   }
   return {
     name: shape.name,
@@ -80,11 +147,12 @@ export function buildWorkload(shape: WorkloadShape): Workload {
     processes: shape.processes.map((p) => ({ program: p.comm })),
     ...(shape.nic === undefined ? {} : { nic: shape.nic }),
     ...(shape.kthreads === undefined ? {} : { kthreads: shape.kthreads }),
+    ...options,
   };
 }
 
 /** The assembly of a program running `steps`, then exit_group(0). */
-export function programFor(steps: readonly Step[]): string {
+export function programFor(steps: readonly Step[], options: ProgramOptions = {}): string {
   let n = 0;
   const id = (): number => ++n;
   const text: string[] = [];
@@ -95,7 +163,7 @@ export function programFor(steps: readonly Step[]): string {
     for (const s of list) {
       switch (s.op) {
         case 'compute':
-          out.push(`    work ${s.cycles}`);
+          for (let left = s.cycles; left > 0; left -= 0xffffffff) out.push(`    work ${Math.min(left, 0xffffffff)}`);
           break;
         case 'call': {
           const k = id();
@@ -188,7 +256,56 @@ export function programFor(steps: readonly Step[]): string {
           break;
         }
         case 'wait':
-          out.push('    mov r0, SYS_wait4', '    mov r1, -1', '    mov r2, status', '    mov r3, 0', '    syscall');
+          out.push('    mov r0, SYS_wait4', '    mov r1, -1', '    mov r2, status', `    mov r3, ${s.options ?? 0}`, '    syscall');
+          break;
+        case 'clone': {
+          const k = id();
+          const call = s.call ?? 'clone';
+          if (s.thread === true && (call === 'fork' || call === 'vfork'))
+            throw new KernelError('bad-workload', `steps: a thread is made by clone or clone3, not ${call}`);
+          const flags = s.thread === true ? 'CLONE_THREADS' : '17'; // SIGCHLD: a process
+          if (call === 'clone')
+            out.push('    mov r0, SYS_clone', `    mov r1, ${flags}`, '    mov r2, 0', '    mov r3, 0', '    mov r4, 0');
+          else if (call === 'clone3') {
+            // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls (u64 each).
+            data.push(`cargs${k}:`, `    .word ${flags}, 0, 0, 0, 0, 0, 0, 0, ${s.thread === true ? 0 : 17}, 0, 0, 0, 0, 0, 0, 0`);
+            out.push('    mov r0, SYS_clone3', `    mov r1, cargs${k}`, '    mov r2, 64');
+          } else out.push(`    mov r0, SYS_${call}`);
+          out.push('    syscall', '    cmp r0, 0', `    jne .Lcloned${k}`);
+          emit(s.child, out);
+          const last = s.child.at(-1);
+          if (last?.op !== 'exit' && last?.op !== 'fault')
+            out.push(`    mov r0, SYS_${s.thread === true ? 'exit' : 'exit_group'}`, '    mov r1, 0', '    syscall');
+          out.push(`.Lcloned${k}:`);
+          break;
+        }
+        case 'execve': {
+          const k = id();
+          data.push(`path${k}:`, `    .asciz ${JSON.stringify(s.program)}`, '    .align 4');
+          out.push('    mov r0, SYS_execve', `    mov r1, path${k}`, '    mov r2, 0', '    mov r3, 0', '    syscall');
+          break;
+        }
+        case 'syscall': {
+          const nr = s.nr ?? syscallNumber(s.name) ?? options.syscalls?.[s.name];
+          if (nr === undefined)
+            throw new KernelError(
+              'bad-workload',
+              `steps: system call ${JSON.stringify(s.name)} has no number (give nr, or build with buildWorkload)`,
+            );
+          const ns = Math.max(0, Math.round(s.durationNs ?? 0));
+          const mode = s.blocking === 'D' ? RECORDED_MODE.DISK : s.blocking === 'S' ? RECORDED_MODE.SLEEP : RECORDED_MODE.RUN;
+          out.push(
+            `    mov r0, 0x${((nr | RECORDED_SYSCALL_BIT) >>> 0).toString(16)} ; ${s.name}, recorded`,
+            `    mov r1, ${(s.ret ?? 0) | 0}`,
+            `    mov r2, ${ns % 2 ** 32}`,
+            `    mov r3, ${Math.floor(ns / 2 ** 32)}`,
+            `    mov r4, ${mode}`,
+            '    syscall',
+          );
+          break;
+        }
+        case 'fault':
+          out.push('    mov r1, 0', '    ld r0, [r1+0]');
           break;
         case 'threads': {
           const k = id();
@@ -252,7 +369,7 @@ export function programFor(steps: readonly Step[]): string {
           break;
         }
         case 'exit':
-          out.push('    mov r0, SYS_exit_group', `    mov r1, ${s.code}`, '    syscall');
+          out.push(`    mov r0, SYS_${s.thread === true ? 'exit' : 'exit_group'}`, `    mov r1, ${s.code}`, '    syscall');
           break;
       }
     }

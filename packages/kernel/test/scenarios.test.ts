@@ -25,7 +25,7 @@ describe('scenario narration', () => {
       "i386 (stack released at-reap): the child exits before its parent waits.
         child: state Z; kernel stack still held; KernelStack:          32 kB
         after wait4: reaped true; KernelStack:          24 kB
-        outcome: ok after 2002076 ns
+        outcome: ok after 2002090 ns
         [ok] the child is a zombie before the parent waits
         [ok] the zombie keeps its kernel stack
         [ok] wait4 reaps it and its stack is freed
@@ -33,7 +33,7 @@ describe('scenario narration', () => {
       x86_64 (stack released at-final-switch): the child exits before its parent waits.
         child: state Z; kernel stack already released; KernelStack:          48 kB
         after wait4: reaped true; KernelStack:          32 kB
-        outcome: ok after 2002076 ns
+        outcome: ok after 2002090 ns
         [ok] the child is a zombie before the parent waits
         [ok] the zombie no longer has its kernel stack
         [ok] wait4 reaps it and its stack is freed"
