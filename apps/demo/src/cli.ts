@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './program.ts';
 
+// `ossim strace run.ndjson | head`: the reader went away; stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 runCli(process.argv.slice(2)).then(
   (status) => {
     process.exitCode = status;

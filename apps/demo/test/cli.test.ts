@@ -79,3 +79,21 @@ describe('ossim info', () => {
     expect(r.err).toMatch(/nope\.ndjson: no such file/);
   });
 });
+
+describe('the ossim process', () => {
+  it('stops quietly when its reader goes away (ossim ... | head)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const root = resolve(import.meta.dirname, '../../..');
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'node --conditions=@ossim/source --import tsx apps/demo/src/cli.ts sched --policy RR --random-jobs 3000 --max-len 100 --quantum 1 --segments | head -c 100 >/dev/null; echo "status=${PIPESTATUS[0]}"',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('status=0');
+  }, 60_000);
+});
