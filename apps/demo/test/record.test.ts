@@ -117,3 +117,42 @@ describe('the example workload of the README', () => {
     }
   });
 });
+
+describe('ossim run <program.s>', () => {
+  it('runs a user program in the project assembly', async () => {
+    const path = join(dir, 'hello.s');
+    writeFileSync(
+      path,
+      [
+        '.section .text 0x08048000',
+        '.func _start',
+        '    mov r0, SYS_write',
+        '    mov r1, 1',
+        '    mov r2, msg',
+        '    mov r3, 6',
+        '    syscall',
+        '    mov r0, SYS_exit_group',
+        '    mov r1, 0',
+        '    syscall',
+        '.endfunc',
+        '.section .data 0x08060000',
+        'msg: .ascii "hello\\n"',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli('run', path, '--os', 'xv6');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^hello\n\nxv6: ok after \d+ ns, \d+ events\n$/);
+  });
+
+  it('names the file, line and column of a bad program, also without a .section line', async () => {
+    const withSection = join(dir, 'bad.s');
+    writeFileSync(withSection, '.section .text 0x08048000\n.func _start\n  mvo r0, 1\n.endfunc\n');
+    expect((await cli('run', withSection)).err).toBe(`ossim: ${withSection}:3:3: unknown mnemonic "mvo"\n`);
+    const bare = join(dir, 'bare.s');
+    writeFileSync(bare, '  mov r0, 1\n  mvo r1, 2\n');
+    const r = await cli('run', bare);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(`ossim: ${bare}:2:3: unknown mnemonic "mvo"\n`);
+  });
+});

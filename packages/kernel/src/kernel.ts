@@ -1,6 +1,7 @@
 import {
   assemble,
   type Cpu,
+  CpuError,
   createMachine,
   createSymbolTable,
   disassemble,
@@ -265,12 +266,17 @@ export function userDefines(): Record<string, number> {
  * Assembles a user program (text at 0x08048000 unless it says otherwise; entry `_start`).
  * A bad program is a {@link KernelError} (`bad-program`) naming the file, line and column.
  */
-export function assembleProgram(name: string, source: string): Image {
+export function assembleProgram(name: string, source: string, sourceName: string = name): Image {
   const firstLine = source.split('\n').find((l) => l.trim() !== '' && !/^\s*(;|\/\/)/.test(l)) ?? '';
-  const text = /^\s*\.section\b/.test(firstLine) ? source : `.section .text 0x${USER_TEXT.toString(16)}\n${source}`;
+  const prepended = !/^\s*\.section\b/.test(firstLine);
+  const text = prepended ? `.section .text 0x${USER_TEXT.toString(16)}\n${source}` : source;
   try {
-    return assemble(text, { source: name, defines: userDefines() });
+    return assemble(text, { source: sourceName, defines: userDefines() });
   } catch (e) {
+    // Errors name the user's lines: the .section line added above is not one of them.
+    if (e instanceof CpuError && prepended && e.line !== undefined) {
+      throw new KernelError('bad-program', `${sourceName}:${e.line - 1}:${e.column ?? 1}: ${e.reason}`, { cause: e });
+    }
     throw new KernelError('bad-program', (e as Error).message, { cause: e });
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createTraceHeader } from '@ossim/eventlog';
 import { recordTraceFile } from '@ossim/eventlog/node';
 import {
+  assembleProgram,
   createKernel,
   defineOs,
   isPresetName,
@@ -38,6 +39,8 @@ function loadWorkload(path: string): Workload {
   const text = readFileSync(path, 'utf8');
   if (path.endsWith('.s')) {
     const name = path.replace(/^.*\//, '').replace(/\.s$/, '').slice(0, 15) || 'prog';
+    // Assemble once here so that errors name the file the user gave (path:line:column).
+    assembleProgram(name, text, path);
     return { name, programs: { [name]: text }, processes: [{ program: name }] };
   }
   try {
