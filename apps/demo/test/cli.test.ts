@@ -89,7 +89,7 @@ describe('the ossim process', () => {
       'bash',
       [
         '-c',
-        'node --conditions=@ossim/source --import tsx apps/demo/src/cli.ts sched --policy RR --random-jobs 3000 --max-len 100 --quantum 1 --segments | head -c 100 >/dev/null; echo "status=${PIPESTATUS[0]}"',
+        'set -o pipefail; node --conditions=@ossim/source --import tsx apps/demo/src/cli.ts sched --policy RR --random-jobs 3000 --max-len 100 --quantum 1 --segments | head -c 100 >/dev/null; echo "status=$?"',
       ],
       { cwd: root, encoding: 'utf8' },
     );
