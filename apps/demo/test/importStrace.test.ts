@@ -57,6 +57,11 @@ describe('ossim import-strace', () => {
     // The log spans 155.6 ms (-ttt with -T): the run takes that long, give or take the simulated kernel's own work.
     expect(s.simulatedNs).toBeGreaterThan(150_000_000);
     expect(s.simulatedNs).toBeLessThan(170_000_000);
+    // Calls replayed on the recorded path show the arguments the log printed.
+    const out = (await cli('strace', join(dir, 'gzip.ndjson'))).out;
+    expect(out).toMatch(/^\d+\s+openat\(AT_FDCWD, "\/etc\/ld\.so\.cache", O_RDONLY\|O_CLOEXEC\) = 3$/m);
+    expect(out).toMatch(/^\d+\s+access\("\/etc\/ld\.so\.preload", R_OK\) = -1 ENOENT \(No such file or directory\)$/m);
+    expect(out).toContain('read(3, "\\177ELF\\2\\1\\1\\3\\0');
   });
 
   it('imports the shell-jobs sample: a shell, its subshells (clone) and their vforked sleeps (execve, wait4)', async () => {

@@ -61,6 +61,8 @@ declare module '@ossim/eventlog' {
       nr: number;
       name: string;
       args: number[];
+      /** For a call replayed from a recording: its arguments as the recording printed them. */
+      argsText?: string;
       regs: number;
       sp: number;
       threadInfo: number | null;

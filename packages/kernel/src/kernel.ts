@@ -573,6 +573,19 @@ export function createKernel(options: KernelOptions): Kernel {
     }
     return null;
   };
+  /** A NUL-terminated UTF-8 string of user memory (at most 4 KiB), or undefined at address 0 or on a fault. */
+  const userString = (mm: Mm, va: number): string | undefined => {
+    if (va === 0) return undefined;
+    const bytes: number[] = [];
+    for (let a = va; bytes.length < 4096; a++) {
+      const p = userPaddr(mm, a, false);
+      if (p === null) return undefined;
+      const b = phys.read8(p);
+      if (b === 0) break;
+      bytes.push(b);
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  };
   const readUser = (mm: Mm, va: number, len: number): Uint8Array | null => {
     const out = new Uint8Array(len);
     let i = 0;
@@ -952,13 +965,16 @@ export function createKernel(options: KernelOptions): Kernel {
     const regs = u32(cpu.reg(0));
     const t = currentOf(cpu);
     if (t === null) return undefined;
-    const nr = (reg(regs, 0) & ~RECORDED_SYSCALL_BIT) >>> 0;
+    const raw = reg(regs, 0);
+    const nr = (raw & ~RECORDED_SYSCALL_BIT) >>> 0;
+    const argsText = (raw & RECORDED_SYSCALL_BIT) !== 0 && t.mm !== null ? userString(t.mm, reg(regs, 5)) : undefined;
     log.emit('syscall.enter', {
       cpu: cpu.id,
       tid: t.tid,
       nr,
       name: SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`,
       args: [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)],
+      ...(argsText === undefined ? {} : { argsText }),
       regs,
       sp: u32(cpu.sp),
       threadInfo: os.threadInfo === 'stack' ? (u32(cpu.sp) & mask) >>> 0 : null,

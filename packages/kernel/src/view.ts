@@ -262,7 +262,8 @@ export function createStraceFeed(push: (item: StraceItem) => void): { event(e: O
         case 'syscall.enter': {
           const call = { name: e.name, args: e.args, text: null };
           open.set(e.tid, call);
-          const args = consoleWrite(call) ? `${e.args[0]}, ` : argsOf(call).join(', ');
+          // A call replayed from a recording shows the arguments the recording printed.
+          const args = e.argsText ?? (consoleWrite(call) ? `${e.args[0]}, ` : argsOf(call).join(', '));
           push({ kind: 'call-start', tid: e.tid, timeNs: e.time, name: e.name, args });
           break;
         }

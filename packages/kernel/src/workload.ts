@@ -70,6 +70,8 @@ export type Step =
       readonly ret?: number;
       readonly durationNs?: number;
       readonly blocking?: 'S' | 'D';
+      /** The arguments as the recording printed them, shown again by strace of the run. */
+      readonly args?: string;
     }
   /** A load from address 0: the task dies of SIGSEGV without a system call (a recorded `+++ killed by ... +++`). */
   | { readonly op: 'fault' };
@@ -294,6 +296,13 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
             );
           const ns = Math.max(0, Math.round(s.durationNs ?? 0));
           const mode = s.blocking === 'D' ? RECORDED_MODE.DISK : s.blocking === 'S' ? RECORDED_MODE.SLEEP : RECORDED_MODE.RUN;
+          // The recorded argument text rides in r5, a NUL-terminated string in the program's data.
+          let argsLabel = '0';
+          if (s.args !== undefined) {
+            argsLabel = `args${id()}`;
+            data.push(`${argsLabel}:`, `    .asciz "${asmString(s.args)}"`, '    .align 4');
+          }
+          out.push(`    mov r5, ${argsLabel}`);
           out.push(
             `    mov r0, 0x${((nr | RECORDED_SYSCALL_BIT) >>> 0).toString(16)} ; ${s.name}, recorded`,
             `    mov r1, ${(s.ret ?? 0) | 0}`,
@@ -388,4 +397,16 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
     ...data,
     '',
   ].join('\n');
+}
+
+/** Text as an assembler string literal body: printable ASCII as is, `"` and `\\` escaped, every other byte (UTF-8) as `\\xHH`. */
+function asmString(text: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    if (byte === 0x22) out += '\\"';
+    else if (byte === 0x5c) out += '\\\\';
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
 }

@@ -227,6 +227,7 @@ export function workloadFromStrace(log: StraceLog, name: string): StraceImport {
       steps.push({
         op: 'syscall',
         name: r.name,
+        args: r.args,
         ret: retOf(r),
         durationNs: recorded ?? (timed ? 0 : blocking === undefined ? DEFAULT_CALL_NS : DEFAULT_BLOCK_NS),
         ...(blocking === undefined ? {} : { blocking }),
