@@ -1,6 +1,8 @@
 /**
- * `pnpm bench`: runs every package's benchmarks (`packages/NAME/bench/WHAT.bench.ts`, and apps'), prints a
- * table, and merges the figures into `bench-results.json` at the repository root
+ * `pnpm bench`: builds every package, then runs every package's benchmarks
+ * (`packages/NAME/bench/WHAT.bench.ts`, and apps') against the built `dist`: what users run,
+ * plain JavaScript from `tsc`, imported by package name. Prints a table with each metric's
+ * target and merges the figures into `bench-results.json` at the repository root
  * (metric name -> number; metrics of other runs, e.g. the browser's, are kept).
  *
  * Usage: pnpm bench [filter]   (filter: a substring of the bench file path)

@@ -7,9 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '@ossim/demo';
 import { medianMs } from '../../../scripts/benchkit.ts';
 import type { CliIo } from '../src/io.ts';
-import { runCli } from '../src/program.ts';
 
 const fixtures = join(import.meta.dirname, '../../../packages/trace/test/fixtures');
 const COPIES = 40;

@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '@ossim/demo';
 import { createTraceHeader } from '@ossim/eventlog';
 import { recordTraceFile } from '@ossim/eventlog/node';
 import { buildWorkload, createKernel, PRESETS } from '@ossim/kernel';
 import { medianMs } from '../../../scripts/benchkit.ts';
 import type { CliIo } from '../src/io.ts';
-import { runCli } from '../src/program.ts';
 
 const workload = (rounds: number) =>
   buildWorkload({

@@ -4,9 +4,10 @@
  * of the two-level page tables (the kernel's direct map), as the kernel runs.
  * `cpu.instructions_per_s_flatbus`: the same program on the flat test bus, for comparison.
  */
+
+import { assemble, createFlatBus, createMachine, type MemoryBus } from '@ossim/cpu';
 import { createMmu } from '@ossim/mmu';
 import { opsPerSecond } from '../../../scripts/benchkit.ts';
-import { assemble, createFlatBus, createMachine, type MemoryBus } from '../src/index.ts';
 
 const ITERATIONS = 100_000;
 const source = (base: number): string => `

@@ -432,12 +432,20 @@ export function assemble(text: string, options: AssembleOptions = {}): Image {
       const n = form.op - (form.shape === 'rs' ? OP_ALU_RS : OP_ALU_RI);
       const isShift = form.mnemonic !== 'mov' && (n === ALU_SHL || n === ALU_SHR || n === ALU_SAR);
       const e = (ops[1] as Operand & { k: 'imm' }).e;
+      // Labels (and names defined later) are not known yet: note it instead of throwing,
+      // as a program refers forward to its data many times.
+      let unresolved = false;
       let known: number | undefined;
       try {
-        known = evaluate(ctx, e, (name) => (labels.has(name) ? undefined : constants.get(name)));
+        known = evaluate(ctx, e, (name) => {
+          const v = labels.has(name) ? undefined : constants.get(name);
+          if (v === undefined) unresolved = true;
+          return v ?? 0;
+        });
       } catch {
         known = undefined;
       }
+      if (unresolved) known = undefined;
       const short = isShift || (known !== undefined && known >= -0x40000 && known < 0x40000);
       form = candidates.find((f) => f.shape === (short ? 'rs' : 'ri'));
     }

@@ -18,8 +18,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { AnyEvent, EventMap } from '@ossim/eventlog';
+import { buildWorkload, createKernel, defineOs, type Kernel, PRESETS, type Workload } from '@ossim/kernel';
 import { medianMs } from '../../../scripts/benchkit.ts';
-import { buildWorkload, createKernel, defineOs, type Kernel, PRESETS, type Workload } from '../src/index.ts';
 
 /** 1,000 threads doing system calls and I/O. */
 const ioWorkload = (): Workload =>

@@ -574,17 +574,24 @@ export function createKernel(options: KernelOptions): Kernel {
     return null;
   };
   /** A NUL-terminated UTF-8 string of user memory (at most 4 KiB), or undefined at address 0 or on a fault. */
+  const utf8 = new TextDecoder();
   const userString = (mm: Mm, va: number): string | undefined => {
     if (va === 0) return undefined;
     const bytes: number[] = [];
-    for (let a = va; bytes.length < 4096; a++) {
+    let a = va;
+    while (bytes.length < 4096) {
+      // Translate once per page, then read the page's bytes up to the NUL.
       const p = userPaddr(mm, a, false);
       if (p === null) return undefined;
-      const b = phys.read8(p);
-      if (b === 0) break;
-      bytes.push(b);
+      const inPage = 4096 - (a % 4096);
+      for (let i = 0; i < inPage; i++) {
+        const b = phys.read8(p + i);
+        if (b === 0) return utf8.decode(new Uint8Array(bytes));
+        bytes.push(b);
+      }
+      a += inPage;
     }
-    return new TextDecoder().decode(new Uint8Array(bytes));
+    return utf8.decode(new Uint8Array(bytes));
   };
   const readUser = (mm: Mm, va: number, len: number): Uint8Array | null => {
     const out = new Uint8Array(len);

@@ -2,9 +2,10 @@
  * `pnpm bench sched`: scheduling decisions per second of the standalone simulator,
  * and the cost of one CFS enqueue + pick as the run queue grows.
  */
+
+import { createCfs, createRoundRobin, type Job, type SchedTask, simulate } from '@ossim/scheduler';
 import type { BenchModule } from '../../../scripts/benchkit.ts';
 import { nsPerOp, opsPerSecond } from '../../../scripts/benchkit.ts';
-import { createCfs, createRoundRobin, type Job, type SchedTask, simulate } from '../src/index.ts';
 
 // 1,000 jobs of 100 units each, all at time 0: round robin with quantum 1 makes 100,000 decisions.
 const rrJobs: Job[] = Array.from({ length: 1000 }, (_, i) => ({ id: i, arrival: 0, length: 100 }));

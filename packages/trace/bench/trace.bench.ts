@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseStrace } from '@ossim/trace';
 import { opsPerSecond } from '../../../scripts/benchkit.ts';
-import { parseStrace } from '../src/index.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const samples = ['gzip.strace', 'shell-jobs.strace'].map((f) => readFileSync(join(fixtures, f), 'utf8').trimEnd().split('\n'));
