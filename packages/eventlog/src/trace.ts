@@ -51,18 +51,21 @@ export interface TraceWriter {
  */
 export function createTraceWriter(header: TraceHeader, sink: TextSink, options: { batch?: number } = {}): TraceWriter {
   const batch = options.batch ?? 4096;
-  let lines: string[] = [JSON.stringify(header)];
+  // Lines are appended to one string (V8 keeps it as a rope until it is written).
+  let text = `${JSON.stringify(header)}\n`;
+  let pending = 1;
   let count = 0;
   const flush = (): void => {
-    if (lines.length === 0) return;
-    sink(`${lines.join('\n')}\n`);
-    lines = [];
+    if (pending === 0) return;
+    sink(text);
+    text = '';
+    pending = 0;
   };
   return {
     write(event) {
-      lines.push(JSON.stringify(event));
+      text += `${JSON.stringify(event)}\n`;
       count++;
-      if (lines.length >= batch) flush();
+      if (++pending >= batch) flush();
     },
     flush,
     get count() {
