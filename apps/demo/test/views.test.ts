@@ -218,6 +218,21 @@ describe('stack and stacks: memory at a moment, by re-execution', () => {
     expect(r.out).toMatch(/0x00000001 \| {2}thread_info\.task/);
   });
 
+  it('refuses a moment past the end, and a recording its inputs do not reproduce', async () => {
+    const late = await cli('stack', trace, '1', '--at', '99999999');
+    expect(late.status).toBe(1);
+    expect(late.err).toMatch(/ends at seq \d+, before seq 99999999/);
+    const { gunzipSync } = await import('node:zlib');
+    const lines = gunzipSync(readFileSync(trace)).toString('utf8').split('\n');
+    const seq = await initAsleep();
+    lines[seq] = (lines[seq] as string).replace(/"time":(\d+)/, (_m, t: string) => `"time":${Number(t) + 1}`);
+    const forged = join(dir, 'forged.ndjson');
+    writeFileSync(forged, lines.join('\n'));
+    const r = await cli('stack', forged, '1', '--at', String(seq));
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(new RegExp(`does not reach seq ${seq} as recorded`));
+  });
+
   it('names a thread that does not exist at that moment', async () => {
     const r = await cli('stack', trace, '42', '--at', '10');
     expect(r.status).toBe(1);

@@ -1,53 +1,115 @@
-import type { OssimEvent } from '@ossim/eventlog';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { compareEvents, type OssimEvent } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import { createKernel, defineOs, type Kernel, type OsVariant, type Workload } from '@ossim/kernel';
+import { createKernel, createKernelView, defineOs, type Kernel, kernelViewReducer, type OsVariant, type Workload } from '@ossim/kernel';
 import { STACK_END_MAGIC, THREAD_INFO_OFFSETS } from '@ossim/kstack';
 import { drawKernelStack, type StackMarker, type StackRegion, type StackWord } from '@ossim/trace';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { formatNs } from '../units.ts';
-import { parseMoment, viewAndEnd } from './views.ts';
+import { parseMoment } from './views.ts';
 
 /**
  * Re-executes a recording's inputs up to a moment and returns the machine there. The
  * state "at seq N" is the machine after event N and before event N+1: the kernel pauses
  * as event N+1 is appended (at the end of the recording, it runs to its end). Stacks are
- * memory, so showing one means running the machine to that point.
+ * memory, so showing one means running the machine to that point. The view of the tasks
+ * is folded from the re-executed events as they come; the recording is read only to find
+ * its line for that seq, which must equal the re-executed event (else the re-run is not
+ * the recording's, and `ossim replay --verify` says where they part).
  */
 export async function machineAt(
   path: string,
   atText: string | undefined,
   tid: number,
 ): Promise<{ kernel: Kernel; seq: number; time: number; onCpu: number | null }> {
-  const { view, atEnd } = await viewAndEnd(path, parseMoment(atText));
-  const seen = view.tasks[String(tid)];
-  if (seen === undefined)
-    throw new CliError(`no thread ${tid} at seq ${view.seq} (${formatNs(view.time)}) of ${path} (see ossim ps ${path})`, 1);
+  const at = parseMoment(atText);
   const { inputs } = (await openTraceFile(path)).header;
-  const target = view.seq;
-  let reached: OssimEvent | undefined;
-  let paused = false;
-  const holder: { kernel?: Kernel } = {};
+  const view = createKernelView();
+  let last: OssimEvent | undefined;
+  const holder: { kernel?: Kernel; paused: boolean } = { paused: false };
   const kernel = createKernel({
     os: defineOs(inputs.os as OsVariant),
     workload: inputs.workload as Workload,
     seed: inputs.seed,
     attach: (log) =>
       log.listen((e) => {
-        if (e.seq === target) reached = e;
-        else if (e.seq === target + 1) {
-          paused = true;
+        if (holder.paused) return;
+        if (at !== null && ('seq' in at ? e.seq > at.seq : e.time > at.timeNs)) {
+          holder.paused = true;
           holder.kernel?.pause();
+          return;
         }
+        kernelViewReducer(view, e);
+        last = e;
       }),
   });
   holder.kernel = kernel;
   kernel.run(inputs.untilNs === undefined ? {} : { until: inputs.untilNs });
-  if (reached === undefined || reached.time !== view.time || (!paused && !atEnd)) {
-    throw new CliError(`${path}: re-executing the inputs did not reach seq ${target} as recorded (run ossim replay ${path} --verify)`, 1);
+  const recorded = last === undefined ? undefined : await recordedEvent(path, last.seq);
+  if (recorded === undefined) {
+    const end = await lastSeq(path);
+    if (at !== null && 'seq' in at && end < at.seq) throw new CliError(`--at: ${path} ends at seq ${end}, before seq ${at.seq}`, 1);
+    throw new CliError(
+      `${path}: re-executing the inputs went past the recording's end at seq ${end} (run ossim replay ${path} --verify)`,
+      1,
+    );
+  }
+  const divergence = (await compareEvents([recorded], [last as OssimEvent])).divergence;
+  if (divergence !== null || (!holder.paused && (await lastSeq(path)) !== view.seq)) {
+    throw new CliError(
+      `${path}: re-executing the inputs does not reach seq ${view.seq} as recorded (run ossim replay ${path} --verify)`,
+      1,
+    );
+  }
+  if (at !== null && 'seq' in at && view.seq < at.seq) throw new CliError(`--at: ${path} ends at seq ${view.seq}, before seq ${at.seq}`, 1);
+  if (view.tasks[String(tid)] === undefined) {
+    throw new CliError(`no thread ${tid} at seq ${view.seq} (${formatNs(view.time)}) of ${path} (see ossim ps ${path})`, 1);
   }
   const cpu = view.current.indexOf(tid);
-  return { kernel, seq: target, time: view.time, onCpu: cpu < 0 ? null : cpu };
+  return { kernel, seq: view.seq, time: view.time, onCpu: cpu < 0 ? null : cpu };
+}
+
+/** The recording's raw text, decompressed when it is gzip (by its magic bytes), in chunks. */
+async function* rawChunks(path: string): AsyncGenerator<Buffer> {
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  yield* (head[0] === 0x1f && head[1] === 0x8b ? file.pipe(createGunzip()) : file) as AsyncIterable<Buffer>;
+}
+
+/** The event on line `seq + 1` of a recording (line 1 is the header), found by counting newlines, without parsing the others. */
+async function recordedEvent(path: string, seq: number): Promise<OssimEvent | undefined> {
+  let line = 1;
+  let pieces: Buffer[] = [];
+  for await (const chunk of rawChunks(path)) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      if (line === seq + 1) return JSON.parse(Buffer.concat([...pieces, chunk.subarray(from, nl)]).toString('utf8')) as OssimEvent;
+      pieces = [];
+      line++;
+      from = nl + 1;
+    }
+    if (line === seq + 1) pieces.push(chunk.subarray(from));
+  }
+  return pieces.length > 0 ? (JSON.parse(Buffer.concat(pieces).toString('utf8')) as OssimEvent) : undefined;
+}
+
+/** The number of events of a recording (its lines but the header), by counting newlines. */
+async function lastSeq(path: string): Promise<number> {
+  let lines = 0;
+  let tail = 0;
+  for await (const chunk of rawChunks(path)) {
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, nl + 1)) lines++;
+    tail = chunk.length > 0 && chunk[chunk.length - 1] !== 10 ? 1 : 0;
+  }
+  return lines + tail - 1;
 }
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
