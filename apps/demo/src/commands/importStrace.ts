@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createTraceHeader } from '@ossim/eventlog';
-import { recordTraceFile } from '@ossim/eventlog/node';
+import { readFileSync } from 'node:fs';
 import {
   buildWorkload,
   type CloneCall,
@@ -26,8 +24,7 @@ import {
 } from '@ossim/trace';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
-import { OSSIM_VERSION } from '../version.ts';
-import { loadOs } from './replay.ts';
+import { loadOs, openRecording } from '../kernelRun.ts';
 
 /** Without timestamps (or with -t, whose seconds are too coarse): the computation between two calls, in ns. */
 export const DEFAULT_GAP_NS = 1_000;
@@ -328,16 +325,11 @@ export function registerImportStrace(program: Command, io: CliIo): void {
         if (e instanceof TraceError || e instanceof KernelError) throw new CliError(e.message);
         throw e;
       }
-      if (flags.record !== undefined && existsSync(flags.record) && flags.force !== true)
-        throw new CliError(`--record: ${flags.record} exists (use --force to replace it)`, 1);
       const workload = imported.workload;
       // Room for the recorded timeline several times over; the run ends when every task has exited.
       const untilNs = Math.max(10_000_000_000, 4 * imported.spanNs + 1_000_000_000);
       const seed = 1;
-      const recorder =
-        flags.record === undefined
-          ? undefined
-          : recordTraceFile(flags.record, createTraceHeader(OSSIM_VERSION, { os, workload, seed, untilNs }), { overwrite: true });
+      const recorder = openRecording(flags.record, flags.force, { os, workload, seed, untilNs });
       let events = 0;
       const created = new Map<number, number[]>();
       let result: ReturnType<ReturnType<typeof createKernel>['run']>;

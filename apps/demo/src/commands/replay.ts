@@ -1,50 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { compareEvents, type Divergence, type OssimEvent, type TraceInputs } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import {
-  createKernel,
-  defineOs,
-  isPresetName,
-  KernelError,
-  type OsVariant,
-  PRESETS,
-  parseOs,
-  type RunResult,
-  type Workload,
-} from '@ossim/kernel';
+import { KernelError, type OsVariant, type RunResult } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
+import { kernelFromInputs, loadOs } from '../kernelRun.ts';
 import { formatNs } from '../units.ts';
 
 /** Runs recorded inputs again on `os` (the recorded variant by default), keeping every event. */
 export function rerun(inputs: TraceInputs, os?: OsVariant): { events: OssimEvent[]; result: RunResult; os: OsVariant } {
-  let variant: OsVariant;
-  try {
-    variant = os ?? defineOs(inputs.os as OsVariant);
-  } catch (e) {
-    throw new CliError(`the recorded OS variant is not valid: ${(e as Error).message}`);
-  }
   const events: OssimEvent[] = [];
-  const kernel = createKernel({
-    os: variant,
-    workload: inputs.workload as Workload,
-    seed: inputs.seed,
-    attach: (log) => log.listen((e) => events.push(e)),
-  });
-  const result = kernel.run(inputs.untilNs === undefined ? {} : { until: inputs.untilNs });
-  return { events, result, os: variant };
-}
-
-/** A preset name or a variant JSON file. */
-export function loadOs(spec: string): OsVariant {
-  if (isPresetName(spec)) return PRESETS[spec];
-  let text: string;
-  try {
-    text = readFileSync(spec, 'utf8');
-  } catch {
-    throw new CliError(`--os: ${spec} is neither a preset (${Object.keys(PRESETS).join(', ')}) nor a readable variant file`, 2);
-  }
-  return parseOs(text, spec);
+  const again = kernelFromInputs(inputs, { ...(os === undefined ? {} : { os }), attach: (log) => log.listen((e) => events.push(e)) });
+  return { events, result: again.run(), os: again.os };
 }
 
 /** What a run did, for side-by-side comparison. */

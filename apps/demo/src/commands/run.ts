@@ -1,24 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createTraceHeader } from '@ossim/eventlog';
-import { recordTraceFile } from '@ossim/eventlog/node';
-import {
-  assembleProgram,
-  createKernel,
-  defineOs,
-  isPresetName,
-  KernelError,
-  type OsVariant,
-  PRESETS,
-  parseOs,
-  runScenario,
-  SCENARIOS,
-  type Workload,
-} from '@ossim/kernel';
+import { readFileSync } from 'node:fs';
+import { assembleProgram, createKernel, defineOs, KernelError, PRESETS, runScenario, SCENARIOS, type Workload } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
+import { loadOs, openRecording } from '../kernelRun.ts';
 import { showProgress } from '../progress.ts';
 import { parseDuration } from '../units.ts';
-import { OSSIM_VERSION } from '../version.ts';
 
 interface RunFlags {
   os?: string;
@@ -27,12 +13,6 @@ interface RunFlags {
   record?: string;
   force?: boolean;
   seed?: string;
-}
-
-function loadOs(spec: string | undefined): OsVariant {
-  if (spec === undefined) return PRESETS.i386;
-  if (isPresetName(spec)) return PRESETS[spec];
-  return parseOs(readFileSync(spec, 'utf8'), spec);
 }
 
 function loadWorkload(path: string): Workload {
@@ -80,7 +60,7 @@ export function registerRun(program: Command, io: CliIo): void {
           for (const run of r.runs) io.out(`${run.narration.join('\n')}\n\n`);
           return;
         }
-        const os = loadOs(flags.os);
+        const os = flags.os === undefined ? PRESETS.i386 : loadOs(flags.os);
         const until = flags.until === undefined ? undefined : parseDuration(flags.until, '--until');
         if (until === 0) throw new CliError('--until: the run must last longer than 0 ns', 2);
         const seed = flags.seed === undefined ? 1 : Number(flags.seed);
@@ -88,18 +68,12 @@ export function registerRun(program: Command, io: CliIo): void {
           throw new CliError(`--seed: ${JSON.stringify(flags.seed)} is not a non-negative integer`, 2);
         const variant = defineOs({ ...os });
         const workload = loadWorkload(what);
-        if (flags.record !== undefined && existsSync(flags.record) && flags.force !== true)
-          throw new CliError(`--record: ${flags.record} exists (use --force to replace it)`, 1);
-        const recorder =
-          flags.record === undefined
-            ? undefined
-            : recordTraceFile(
-                flags.record,
-                createTraceHeader(OSSIM_VERSION, { os: variant, workload, seed, ...(until === undefined ? {} : { untilNs: until }) }),
-                {
-                  overwrite: true,
-                },
-              );
+        const recorder = openRecording(flags.record, flags.force, {
+          os: variant,
+          workload,
+          seed,
+          ...(until === undefined ? {} : { untilNs: until }),
+        });
         let events = 0;
         const kernel = createKernel({
           os: variant,

@@ -2,11 +2,12 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { compareEvents, type OssimEvent } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import { createKernel, createKernelView, defineOs, type Kernel, kernelViewReducer, type OsVariant, type Workload } from '@ossim/kernel';
+import { createKernelView, type Kernel, kernelViewReducer } from '@ossim/kernel';
 import { STACK_END_MAGIC, THREAD_INFO_OFFSETS } from '@ossim/kstack';
 import { drawKernelStack, type StackMarker, type StackRegion, type StackWord } from '@ossim/trace';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
+import { kernelFromInputs } from '../kernelRun.ts';
 import { formatNs } from '../units.ts';
 import { parseMoment } from './views.ts';
 
@@ -29,10 +30,7 @@ export async function machineAt(
   const view = createKernelView();
   let last: OssimEvent | undefined;
   const holder: { kernel?: Kernel; paused: boolean } = { paused: false };
-  const kernel = createKernel({
-    os: defineOs(inputs.os as OsVariant),
-    workload: inputs.workload as Workload,
-    seed: inputs.seed,
+  const { kernel, run } = kernelFromInputs(inputs, {
     attach: (log) =>
       log.listen((e) => {
         if (holder.paused) return;
@@ -46,7 +44,7 @@ export async function machineAt(
       }),
   });
   holder.kernel = kernel;
-  kernel.run(inputs.untilNs === undefined ? {} : { until: inputs.untilNs });
+  run();
   const recorded = last === undefined ? undefined : await recordedEvent(path, last.seq);
   if (recorded === undefined) {
     const end = await lastSeq(path);
