@@ -63,41 +63,31 @@ export const kernelViewReducer: Reducer<KernelView, OssimEvent> = (view, e) => {
       view.switchedAt = Array.from({ length: e.cpus }, () => e.time);
       for (let cpu = 0; cpu < e.cpus; cpu++) {
         // The idle tasks (pid 0) exist from boot; the kernel announces only the others.
-        view.tasks[idleKey(cpu)] = {
+        view.tasks[idleKey(cpu)] = newTask({
           pid: 0,
           tid: 0,
           ppid: 0,
           comm: `swapper/${cpu}`,
-          state: 'R',
           kernelThread: true,
           startNs: e.time,
-          cpuNs: 0,
-          nvcsw: 0,
-          nivcsw: 0,
-          exitCode: null,
           kernelStack: null,
           userStack: null,
           cpu,
-        };
+        });
       }
       break;
     case 'task.new':
-      view.tasks[String(e.tid)] = {
+      view.tasks[String(e.tid)] = newTask({
         pid: e.pid,
         tid: e.tid,
         ppid: e.ppid,
         comm: e.comm,
-        state: 'R',
         kernelThread: e.kernelThread,
         startNs: e.time,
-        cpuNs: 0,
-        nvcsw: 0,
-        nivcsw: 0,
-        exitCode: null,
         kernelStack: { base: e.kstackBase, top: e.kstackTop },
         userStack: e.userStackBase === null || e.userStackTop === null ? null : { base: e.userStackBase, top: e.userStackTop },
         cpu: e.cpu,
-      };
+      });
       break;
     case 'task.exec': {
       const t = view.tasks[String(e.tid)];
@@ -151,6 +141,16 @@ export const kernelViewReducer: Reducer<KernelView, OssimEvent> = (view, e) => {
       break;
   }
 };
+
+/** A task as it starts: runnable, no CPU time or switches yet. */
+const newTask = (t: Omit<TaskView, 'state' | 'cpuNs' | 'nvcsw' | 'nivcsw' | 'exitCode'>): TaskView => ({
+  ...t,
+  state: 'R',
+  cpuNs: 0,
+  nvcsw: 0,
+  nivcsw: 0,
+  exitCode: null,
+});
 
 const idleKey = (cpu: number): string => `idle/${cpu}`;
 const taskKey = (tid: number, cpu: number): string => (tid === 0 ? idleKey(cpu) : String(tid));
