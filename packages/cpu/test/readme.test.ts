@@ -1,27 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runReadmeExample } from '../../../scripts/readmeExample.ts';
 import { OPCODES } from '../src/internal/opcodes.ts';
 
 const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
 
 describe('README', () => {
   it('the example runs and prints what it says', async () => {
-    const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const src = pathToFileURL(resolve(import.meta.dirname, '../src/index.ts')).href;
-    const file = join(mkdtempSync(join(tmpdir(), 'ossim-cpu-readme-')), 'example.ts');
-    writeFileSync(file, example.replace("from '@ossim/cpu'", `from '${src}'`));
-    const lines: unknown[][] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args);
-    });
-    try {
-      await import(pathToFileURL(file).href);
-    } finally {
-      spy.mockRestore();
-    }
+    const { logs: lines } = await runReadmeExample(resolve(import.meta.dirname, '..'));
     expect(lines[0]?.[0]).toBe('halted at 174 ns after main+0x24/0x24');
     expect((lines[1]?.[0] as { r: number[] } | undefined)?.r[3]).toBe(285);
   });

@@ -1,25 +1,9 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it, vi } from 'vitest';
-
-// The README's example is code users copy: run it exactly, with the package import pointed at the sources.
-const example = join(import.meta.dirname, '.readme-example.ts');
-afterAll(() => rmSync(example, { force: true }));
+import { expect, it } from 'vitest';
+import { runReadmeExample } from '../../../scripts/readmeExample.ts';
 
 it('the README example runs and prints what it says', async () => {
-  const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-  const code = /## Example\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(code).toBeDefined();
-  writeFileSync(example, (code as string).replaceAll("from '@ossim/kernel'", "from '../src/index.ts'"));
-  const lines: unknown[][] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args);
-  });
-  try {
-    await import(example);
-  } finally {
-    spy.mockRestore();
-  }
+  const { code, logs: lines } = await runReadmeExample(join(import.meta.dirname, '..'), { after: '## Example' });
   expect(lines).toEqual([
     [{ outcome: 'ok', cause: null, simulatedNs: 1003914, finished: true }],
     ['hello from a thread\nhello from a thread\n'],

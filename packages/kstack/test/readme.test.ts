@@ -1,27 +1,12 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
+import { runReadmeExample } from '../../../scripts/readmeExample.ts';
 import { rig } from './helpers.ts';
 
-// The README's example is code users copy: run it exactly, with the package imports
-// pointed at the sources, and check it prints what its comments say.
-const example = join(import.meta.dirname, '.readme-example.ts');
-afterAll(() => rmSync(example, { force: true }));
-
 it('the README example runs and prints what it says', async () => {
-  const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (code === undefined) throw new Error('no ts example in the README');
-  writeFileSync(example, code.replaceAll("from '@ossim/kstack'", "from '../src/index.ts'"));
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args.join(' '));
-  });
-  try {
-    await import(example);
-  } finally {
-    spy.mockRestore();
-  }
+  const { code, logs } = await runReadmeExample(join(import.meta.dirname, '..'));
+  const lines = logs.map((args) => args.join(' '));
   expect(lines).toEqual([
     '0xc0002000 0xc0002014 0xc0004000',
     '1 KernelStack:           8 kB',
