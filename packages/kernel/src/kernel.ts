@@ -312,20 +312,11 @@ export function createKernel(options: KernelOptions): Kernel {
   const phys = mmu.phys;
 
   // ---- kernel memory access ----
-  // Translations of kernel addresses outside the direct map (vmalloc: vmapped stacks),
-  // by page. The kernel half changes only through vmalloc and vfree, which clear it.
-  const vmallocPages = new Map<number, number>();
-  log.on('mmu.vmalloc', () => vmallocPages.clear());
-  log.on('mmu.vfree', () => vmallocPages.clear());
   const kphys = (va: number): number => {
     const a = u32(va);
     if (a >= PAGE_OFFSET && a < layout.highMemory) return a - PAGE_OFFSET;
-    const page = a >>> 12;
-    const cached = vmallocPages.get(page);
-    if (cached !== undefined) return cached + (a & 0xfff);
     const paddr = mmu.translate(mmu.swapperPgDir, a);
     if (paddr < 0) throw { kind: 'page-fault', address: a, errorCode: 0 };
-    vmallocPages.set(page, paddr - (a & 0xfff));
     return paddr;
   };
   const kread32 = (va: number): number => phys.read32(kphys(va));
