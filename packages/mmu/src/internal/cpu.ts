@@ -73,14 +73,9 @@ export class Cpu implements MemoryBus {
     return this.slowRead32(vaddr, user);
   }
 
+  /** An instruction fetch is a read: 2-level i386 paging has no NX bit. */
   fetch32(vaddr: number, user: boolean): number {
-    const vpn = vaddr >>> 12;
-    const i = vpn & this.mask;
-    if (this.tag[i] === vpn && (vaddr & 3) === 0 && ((this.allow[i] as number) & (user ? USER_READ : KERNEL_READ)) !== 0) {
-      this.hits++;
-      return (this.words[i] as Uint32Array)[(vaddr & 0xfff) >>> 2] as number;
-    }
-    return this.slowRead32(vaddr, user);
+    return this.read32(vaddr, user);
   }
 
   write32(vaddr: number, value: number, user: boolean): void {
