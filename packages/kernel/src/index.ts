@@ -50,6 +50,15 @@ export {
 } from './os.ts';
 export { runScenario, SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioRun } from './scenarios.ts';
 export {
+  CREATING_NRS,
+  DEFAULT_BLOCK_NS,
+  DEFAULT_CALL_NS,
+  DEFAULT_GAP_NS,
+  mapTids,
+  type StraceImport,
+  workloadFromStrace,
+} from './straceImport.ts';
+export {
   createKernelView,
   createStraceFeed,
   type KernelView,
