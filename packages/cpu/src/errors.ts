@@ -22,7 +22,9 @@ export type CpuErrorCode =
   | 'bad-vector'
   | 'bad-register'
   | 'native-exists'
-  | 'unknown-native';
+  | 'unknown-native'
+  /** A checkpoint that does not fit this machine, or save/load called during a run. */
+  | 'bad-checkpoint';
 
 /** Where in a source text an error was found (1-based line and column). */
 export interface SourcePosition {

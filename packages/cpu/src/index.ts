@@ -30,9 +30,11 @@ export {
   type Cpu,
   type CpuConfig,
   type CpuRegisters,
+  type CpuState,
   createMachine,
   type Machine,
   type MachineOptions,
+  type MachineState,
   type NativeFn,
   type RunStop,
 } from './machine.ts';

@@ -3,6 +3,7 @@ import type { MemoryBus } from './bus.ts';
 import { disassemble } from './disassembler.ts';
 import { CpuError } from './errors.ts';
 import type { CpuInsnPayload } from './events.ts';
+import { loadCore, saveCore } from './internal/checkpoint.ts';
 import { CpuCore, execute, type Host } from './internal/core.ts';
 import { BY_OPCODE, REG_SP, regName } from './internal/opcodes.ts';
 import { type CpuMode, Vector } from './isa.ts';
@@ -122,6 +123,47 @@ export interface MachineOptions {
   readonly trace?: boolean;
 }
 
+/**
+ * One CPU's state in a {@link MachineState}: everything that decides what it does
+ * next. Plain, structured-cloneable data.
+ */
+export interface CpuState {
+  /** The CPU number (a checkpoint loads into the CPU of the same number). */
+  readonly id: number;
+  /** r0-r15, unsigned. */
+  readonly r: readonly number[];
+  readonly sp: number;
+  readonly pc: number;
+  /** The processor status word (mode, interrupt enable, flags). */
+  readonly ps: number;
+  readonly cr2: number;
+  /** The page-table base as the CPU holds it (the bus restores its own CR3 and TLB). */
+  readonly cr3: number;
+  readonly sp0: number;
+  readonly idtr: number;
+  readonly irqsp: number;
+  readonly irqsize: number;
+  readonly dfsp: number;
+  readonly cycles: number;
+  readonly instructions: number;
+  readonly idleCycles: number;
+  readonly halted: boolean;
+  readonly shutdown: boolean;
+  /** Pending interrupts as `[vector, dueCycle, vector, dueCycle, ...]`, by vector. */
+  readonly pending: readonly number[];
+}
+
+/**
+ * A checkpoint of a {@link Machine} ({@link Machine.save}): every CPU's state and the
+ * machine's own mutable settings. Natives are code, not state: the machine loading it
+ * must have registered the same natives under the same numbers.
+ */
+export interface MachineState {
+  readonly cpus: readonly CpuState[];
+  /** Whether `cpu.insn` events were on. */
+  readonly trace: boolean;
+}
+
 /** Why {@link Machine.runUntil} returned. */
 export type RunStop = 'time' | 'stopped';
 
@@ -171,6 +213,21 @@ export interface Machine {
   step(cpu?: number): boolean;
   /** Ends the current `runUntil` after the current instruction (e.g. from a native on panic). */
   stop(): void;
+  /**
+   * A checkpoint of every CPU (registers, control registers, clocks, pending
+   * interrupts, halted and shutdown flags) and of the machine's settings, as plain
+   * data that shares nothing with the machine. Take it between runs, never from a
+   * native during {@link Machine.runUntil}. Memory, the clock and the log are not in it:
+   * they belong to the bus (e.g. `mmu.save()`) and to the simulation.
+   */
+  save(): MachineState;
+  /**
+   * Puts the machine back in the state `save()` captured, on a machine created with
+   * the same options (same number of CPUs, frequency, quantum) and natives. Running
+   * on from there gives the same events as the machine that saved it. The buses are
+   * not touched: restore the memory (and its per-CPU CR3 and TLB) separately.
+   */
+  load(state: MachineState): void;
   /** Local time of a cycle count, in ns. */
   nsOf(cycles: number): number;
   /** The first cycle count at or after `timeNs`. */
@@ -398,6 +455,24 @@ export function createMachine(options: MachineOptions = {}): Machine {
     },
     stop() {
       stopRequested = true;
+    },
+    save() {
+      if (limitNs !== Number.POSITIVE_INFINITY)
+        throw new CpuError('bad-checkpoint', 'save() during runUntil: take checkpoints between runs');
+      return { cpus: cores.map(saveCore), trace };
+    },
+    load(state) {
+      if (limitNs !== Number.POSITIVE_INFINITY)
+        throw new CpuError('bad-checkpoint', 'load() during runUntil: restore checkpoints between runs');
+      if (state.cpus.length !== cores.length) {
+        throw new CpuError('bad-checkpoint', `the checkpoint has ${state.cpus.length} CPU(s), this machine ${cores.length}`);
+      }
+      state.cpus.forEach((cpu, i) => {
+        if (cpu.id !== i) throw new CpuError('bad-checkpoint', `the checkpoint's CPU ${i} is CPU ${cpu.id}`);
+      });
+      for (const c of cores) loadCore(c, state.cpus[c.id] as CpuState);
+      trace = state.trace;
+      stopRequested = false;
     },
     nsOf,
     cyclesAt,
