@@ -121,6 +121,12 @@ export interface MachineOptions {
   readonly quantum?: number;
   /** Emit a `cpu.insn` event per instruction (default false). */
   readonly trace?: boolean;
+  /**
+   * Vectors whose `cpu.trap_enter` and `cpu.trap_exit` are not published, for an OS that
+   * publishes its own entry and exit events for them (a kernel's `syscall.enter` and
+   * `syscall.exit` for the system-call vector). Exceptions and nested faults are always published.
+   */
+  readonly quietVectors?: readonly number[];
 }
 
 /**
@@ -278,11 +284,17 @@ export function createMachine(options: MachineOptions = {}): Machine {
     if (t > clock.now) clock.advanceTo(t);
   };
 
+  const quiet = new Uint8Array(256);
+  for (const v of options.quietVectors ?? []) {
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new CpuError('bad-config', `quietVectors: ${String(v)} is not a vector (0-255)`);
+    quiet[v] = 1;
+  }
   const host: Host = {
     get machine() {
       return machine;
     },
     natives,
+    quiet,
     emit(c, type, payload) {
       stamp(c);
       log.emit(type as 'cpu.halt', payload as never);

@@ -42,6 +42,7 @@ export interface RigOptions {
   readonly quantum?: number;
   readonly frequencyHz?: number;
   readonly trace?: boolean;
+  readonly quietVectors?: readonly number[];
   /** A bus to use instead of a fresh flat bus (must wrap `flat`). */
   readonly wrap?: (flat: FlatBus) => MemoryBus;
 }
@@ -63,6 +64,7 @@ export function rig(source: string, options: RigOptions = {}): Rig {
     ...(options.quantum === undefined ? {} : { quantum: options.quantum }),
     ...(options.frequencyHz === undefined ? {} : { frequencyHz: options.frequencyHz }),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
+    ...(options.quietVectors === undefined ? {} : { quietVectors: options.quietVectors }),
   });
   for (const [name, fn] of Object.entries(options.natives ?? {})) machine.registerNative(name, fn);
   const image = assemble(source, { source: 'test.s', natives: machine.nativeNumbers() });

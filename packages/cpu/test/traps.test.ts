@@ -94,6 +94,21 @@ describe('system call from user mode', () => {
     });
   });
 
+  it('quietVectors: the system call runs the same, without its trap_enter and trap_exit', () => {
+    const loud = rig(KERNEL, { vectors: { [Vector.SYSCALL]: 'syscall_entry' } });
+    runToHalt(loud);
+    const quiet = rig(KERNEL, { vectors: { [Vector.SYSCALL]: 'syscall_entry' }, quietVectors: [Vector.SYSCALL] });
+    runToHalt(quiet);
+    expect(loud.of('cpu.trap_enter').length).toBeGreaterThan(0);
+    expect(quiet.of('cpu.trap_enter')).toEqual([]);
+    // Only the boot iret (a hand-built frame naming vector 0) is published.
+    expect(quiet.of('cpu.trap_exit').map((e) => e.vector)).toEqual([0]);
+    expect(loud.of('cpu.trap_exit').map((e) => e.vector)).toEqual([0, 0x80]);
+    expect(quiet.cpu.reg(4)).toBe(105);
+    expect(quiet.cpu.cycles).toBe(loud.cpu.cycles);
+    expect(() => rig(KERNEL, { quietVectors: [256] })).toThrow('quietVectors: 256 is not a vector (0-255)');
+  });
+
   it('the user stack is untouched by the trap (the frame goes on the kernel stack)', () => {
     const r = rig(KERNEL, { vectors: { [Vector.SYSCALL]: 'syscall_entry' } });
     runToHalt(r);

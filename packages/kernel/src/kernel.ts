@@ -10,6 +10,7 @@ import {
   type Machine,
   PS,
   type SymbolTable,
+  Vector,
 } from '@ossim/cpu';
 import { createSimulation, type EventLog, type Simulation } from '@ossim/eventlog';
 import {
@@ -372,11 +373,15 @@ export function createKernel(options: KernelOptions): Kernel {
     cpus: os.cpus,
     model: os.preemption,
     log,
+    // The kernel publishes its own scheduling facts (sched.switch, task.wake), which imply the queues' enqueues and picks.
+    events: 'host',
   });
 
   const machine = createMachine({
     cpus: Array.from({ length: os.cpus }, (_, i) => ({ bus: mmu.bus(i) })),
     log,
+    // syscall.enter and syscall.exit say what the system call's trap entry and iret would.
+    quietVectors: [Vector.SYSCALL],
   });
   const cpus = machine.cpus;
   const cpuOf = (n: number): Cpu => cpus[n] as Cpu;

@@ -56,6 +56,13 @@ export interface RunQueuesOptions {
   readonly model?: PreemptionModel;
   /** Where to publish `sched.*` events; none are built without it. */
   readonly log?: EventLog;
+  /**
+   * Which `sched.*` events to publish: `all` (the default), or `host` for a host that
+   * publishes its own scheduling facts (a kernel's `sched.switch` and wake-ups): then only
+   * `sched.migrate` and `sched.tick` are published, and enqueue, dequeue, pick and preempt,
+   * which the host's events imply, are not.
+   */
+  readonly events?: 'all' | 'host';
 }
 
 /**
@@ -194,11 +201,15 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     return rq;
   };
 
+  if (options.events !== undefined && options.events !== 'all' && options.events !== 'host') {
+    throw new SchedulerError('bad-option', `events: 'all' or 'host', got ${JSON.stringify(options.events)}`);
+  }
+  const quiet = options.events === 'host';
   const emitEnqueue = (rq: Rq, tid: number, reason: EnqueueReason): void => {
-    log?.emit('sched.enqueue', { cpu: rq.id, tid, reason, nrRunning: rq.nrRunning });
+    if (!quiet) log?.emit('sched.enqueue', { cpu: rq.id, tid, reason, nrRunning: rq.nrRunning });
   };
   const emitDequeue = (rq: Rq, tid: number, reason: DequeueReason): void => {
-    log?.emit('sched.dequeue', { cpu: rq.id, tid, reason, nrRunning: rq.nrRunning });
+    if (!quiet) log?.emit('sched.dequeue', { cpu: rq.id, tid, reason, nrRunning: rq.nrRunning });
   };
 
   const request = (rq: Rq, lazy: boolean): void => {
@@ -249,7 +260,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     rq.curr = undefined;
     const rec = records.get(prev.tid) as TaskRecord;
     if (state === 'runnable') {
-      log?.emit('sched.preempt', { cpu, tid: prev.tid });
+      if (!quiet) log?.emit('sched.preempt', { cpu, tid: prev.tid });
       rq.policy.enqueue(prev, now);
       rq.queued.add(prev);
       rec.state = 'queued';
@@ -288,7 +299,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     rq.needResched = false;
     rq.needReschedLazy = false;
     const tid = next === undefined ? null : next.tid;
-    if (log !== undefined && (tid !== null || rq.lastTid !== null)) {
+    if (log !== undefined && !quiet && (tid !== null || rq.lastTid !== null)) {
       log.emit('sched.pick', { cpu, tid, prevTid: rq.lastTid, policy: rq.policy.name, nrRunning: rq.nrRunning });
     }
     rq.lastTid = tid;

@@ -123,6 +123,22 @@ describe('events', () => {
     // plain JSON
     expect(JSON.parse(JSON.stringify(events))).toEqual(events);
   });
+
+  it("with events: 'host', publishes only what a host's own events do not imply (ticks, migrations)", () => {
+    const { log, events } = recording();
+    const rq = createRunQueues({ policy: 'RR', cpus: 2, log, events: 'host' });
+    rq.wakeUp(task(1), 0);
+    rq.wakeUp(task(2), 0);
+    rq.wakeUp(task(3), 0);
+    rq.schedule(0, 0);
+    expect(rq.tick(0, 10_000_000, 10_000_000)).toBe(true);
+    rq.schedule(0, 10_000_000);
+    rq.schedule(0, 15_000_000, 'blocked');
+    rq.schedule(1, 16_000_000);
+    expect(new Set(strip(events).map((e) => e.type))).toEqual(new Set(['sched.tick']));
+    expect(rq.cpu(0).curr?.tid).toBe(1);
+    expect(() => createRunQueues({ policy: 'RR', events: 'some' as 'all' })).toThrow(`events: 'all' or 'host', got "some"`);
+  });
 });
 
 describe('errors', () => {

@@ -60,6 +60,8 @@ import {
 export interface Host {
   readonly machine: Machine;
   readonly natives: ReadonlyMap<number, NativeFn>;
+  /** Per vector: 1 when its trap_enter and trap_exit are not published. */
+  readonly quiet: Uint8Array;
   /** Appends a `cpu.*` event stamped with the CPU's local time. */
   emit(cpu: CpuCore, type: string, payload: object): void;
   /** Moves the simulated clock to the CPU's local time (before a native runs). */
@@ -420,6 +422,7 @@ export class CpuCore implements Cpu {
     this.pcValue = handler >>> 0;
     this.halted = false;
     this.cycles += TRAP_ENTRY_CYCLES;
+    if (this.host.quiet[vector] === 1) return;
     this.host.emit(this, 'cpu.trap_enter', {
       cpu: this.id,
       vector,
@@ -1026,6 +1029,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
       c.host.emit(c, 'cpu.halt', { cpu: c.id, pc: at, interruptsEnabled: c.ie });
       return;
     case T_IRET:
+      if (c.host.quiet[aux2] === 1) return;
       c.host.emit(c, 'cpu.trap_exit', {
         cpu: c.id,
         vector: aux2,
