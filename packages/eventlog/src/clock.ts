@@ -21,11 +21,24 @@ export interface Clock {
  * ```
  */
 export function createClock(start = 0): Clock {
+  return createSettableClock(start);
+}
+
+/**
+ * A clock whose owner may also set it to any time: a simulation restoring a snapshot
+ * taken earlier in the same run moves its clock back. Not exported from the package:
+ * everyone else sees a {@link Clock}, which only moves forward.
+ */
+export function createSettableClock(start = 0): Clock & { set(time: number): void } {
   checkTime(start, 'start');
   let now = start;
   return {
     get now() {
       return now;
+    },
+    set(time) {
+      checkTime(time, 'set');
+      now = time;
     },
     advanceTo(time) {
       if (time === now) return;

@@ -1,4 +1,4 @@
-import { type Clock, createClock } from './clock.ts';
+import { type Clock, createSettableClock } from './clock.ts';
 import { EventlogError } from './errors.ts';
 import type { AnyEvent, EventMap, EventMapBase } from './events.ts';
 import { createEventLog, type EventLog } from './log.ts';
@@ -55,7 +55,10 @@ export interface Simulation<M extends EventMapBase = EventMap> {
   run(options?: { until?: number; maxSteps?: number }): number;
   /** Captures the run's state (deep-copied). */
   snapshot(): Snapshot;
-  /** Puts the run back in the state of `snapshot` (the same participants must be registered). */
+  /**
+   * Puts the run back in the state of `snapshot` (the same participants must be registered),
+   * whether it was taken earlier in this run (seeking back: the clock moves back with it) or in another run of the same inputs.
+   */
   restore(snapshot: Snapshot): void;
 }
 
@@ -72,7 +75,7 @@ export interface Simulation<M extends EventMapBase = EventMap> {
  * ```
  */
 export function createSimulation<M extends EventMapBase = EventMap>(options: { seed: number; start?: number }): Simulation<M> {
-  const clock = createClock(options.start ?? 0);
+  const clock = createSettableClock(options.start ?? 0);
   const log = createEventLog<M>({ clock });
   const timers = createTimerQueue(log);
   const random = createRandom(options.seed);
@@ -133,9 +136,8 @@ export function createSimulation<M extends EventMapBase = EventMap>(options: { s
         if (!participants.has(name))
           throw new EventlogError('bad-snapshot', `the snapshot holds state for ${JSON.stringify(name)}, which this run does not register`);
       }
-      clock.advanceTo(Math.max(clock.now, snapshot.time));
-      if (clock.now !== snapshot.time)
-        throw new EventlogError('bad-snapshot', `cannot restore a snapshot at ${snapshot.time} ns on a run already at ${clock.now} ns`);
+      // The snapshot may be earlier than now (seeking back in the same run): the simulation owns its clock.
+      clock.set(snapshot.time);
       log.resumeAfter(snapshot.seq);
       random.load(snapshot.random);
       timers.load(snapshot.timers);

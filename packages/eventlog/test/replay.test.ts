@@ -157,6 +157,24 @@ describe('snapshots', () => {
     );
   });
 
+  it('restores a snapshot taken earlier in the same run: seeking back moves the clock back, and the run continues as before', () => {
+    const m = createModel(params);
+    const events: TestEvent[] = [];
+    m.sim.log.listen((e) => events.push(e));
+    m.start();
+    m.sim.run({ maxSteps: 5 });
+    const snap = m.sim.snapshot();
+    const at = events.length;
+    m.sim.run();
+    const rest = events.slice(at);
+    expect(m.sim.clock.now).toBeGreaterThan(snap.time);
+    m.sim.restore(snap);
+    expect(m.sim.clock.now).toBe(snap.time);
+    events.length = 0;
+    m.sim.run();
+    expect(JSON.stringify(events)).toBe(JSON.stringify(rest));
+  });
+
   it('refuses a snapshot taken during dispatch, or one of a different run', () => {
     const m = createModel(params);
     m.sim.log.on('test.tick', () => {
