@@ -22,6 +22,16 @@ export interface Vma {
   readonly growsDown: boolean;
 }
 
+/** A checkpoint of one address space (part of an `MmuState`); its page tables are in the frames. */
+export interface AddressSpaceState {
+  readonly id: number;
+  readonly pgd: number;
+  readonly rss: number;
+  readonly rlimitStack: number;
+  /** The regions, by address (copies). */
+  readonly vmas: readonly Vma[];
+}
+
 /** Options of {@link AddressSpace.mmap}. */
 export interface MmapOptions {
   /** First address, aligned to the page size; at least `mmap_min_addr` (0x10000). */

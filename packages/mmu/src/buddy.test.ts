@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBuddyAllocator } from './buddy.ts';
+import { type BuddyAllocator, createBuddyAllocator } from './buddy.ts';
 import { MmuError } from './errors.ts';
 
 describe('buddy allocator', () => {
@@ -114,6 +114,42 @@ describe('buddy allocator', () => {
           expect(buddy.freeCounts()).toEqual(initialCounts);
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('load(save()) then the same allocations and frees gives the same pfns and events as never saving (property)', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('alloc' as const), order: fc.integer({ min: 0, max: 4 }) }),
+      fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.array(op, { minLength: 1, maxLength: 60 }), (before, after) => {
+        const run = (buddy: BuddyAllocator, ops: typeof before, live: [number, number][]): unknown[] => {
+          const out: unknown[] = [];
+          for (const o of ops) {
+            if (o.kind === 'alloc') {
+              const pfn = buddy.allocPages(o.order);
+              out.push(pfn);
+              if (pfn !== null) live.push([pfn, o.order]);
+            } else if (live.length > 0) {
+              const [pfn, order] = live.splice(o.pick % live.length, 1)[0] as [number, number];
+              buddy.freePages(pfn, order);
+            }
+          }
+          out.push(buddy.freeBlocks(), buddy.freeCounts(), buddy.nrFreePages);
+          return out;
+        };
+        const a = createBuddyAllocator({ frames: 300, firstPfn: 7 });
+        const live: [number, number][] = [];
+        run(a, before, live);
+        const state = structuredClone(a.save());
+        const liveCopy = live.map(([p, o]) => [p, o] as [number, number]);
+        const expected = run(a, after, live);
+        const b = createBuddyAllocator({ frames: 300, firstPfn: 7 });
+        b.load(state);
+        expect(run(b, after, liveCopy)).toEqual(expected);
+      }),
       { numRuns: 200 },
     );
   });

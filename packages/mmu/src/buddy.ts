@@ -37,6 +37,23 @@ export interface BuddyAllocator {
   freeBlocks(): [pfn: number, order: number][];
   /** The allocator's line of `/proc/buddyinfo`: `Node 0, zone   Normal` and 11 counts. */
   buddyinfo(): string;
+  /** A checkpoint: every free list in list order and every allocated block (plain data, copied). */
+  save(): BuddyState;
+  /** Puts back the free lists and allocations `save()` captured, on an allocator over the same frames. */
+  load(state: BuddyState): void;
+}
+
+/**
+ * A checkpoint of a {@link BuddyAllocator}. The free lists keep their order (LIFO
+ * lists decide which block the next allocation takes).
+ */
+export interface BuddyState {
+  readonly frames: number;
+  readonly firstPfn: number;
+  /** Per order 0 to {@link MAX_PAGE_ORDER}: the free blocks' first pfns, head of the list first. */
+  readonly freeLists: readonly Int32Array[];
+  /** The allocated blocks as `[pfn, order, pfn, order, ...]`, by pfn. */
+  readonly allocated: Int32Array;
 }
 
 /** Options of {@link createBuddyAllocator}. */
@@ -192,6 +209,46 @@ export function createBuddyAllocator(options: BuddyOptions): BuddyAllocator {
         if (order >= 0) blocks.push([pfn, order]);
       }
       return blocks;
+    },
+    save() {
+      const freeLists: Int32Array[] = [];
+      for (let order = 0; order <= MAX_PAGE_ORDER; order++) {
+        const list = new Int32Array(count[order] as number);
+        let k = 0;
+        for (let pfn = head[order] as number; pfn >= 0; pfn = next[pfn] as number) list[k++] = pfn;
+        freeLists.push(list);
+      }
+      let n = 0;
+      for (let pfn = firstPfn; pfn < frames; pfn++) if ((allocOrder[pfn] as number) >= 0) n++;
+      const allocated = new Int32Array(2 * n);
+      let k = 0;
+      for (let pfn = firstPfn; pfn < frames; pfn++) {
+        const order = allocOrder[pfn] as number;
+        if (order < 0) continue;
+        allocated[k++] = pfn;
+        allocated[k++] = order;
+      }
+      return { frames, firstPfn, freeLists, allocated };
+    },
+    load(state) {
+      if (state.frames !== frames || state.firstPfn !== firstPfn || state.freeLists.length !== NR_PAGE_ORDERS) {
+        throw new MmuError(
+          'bad-checkpoint',
+          `a checkpoint of a buddy allocator over ${state.firstPfn}..${state.frames - 1} does not fit ${firstPfn}..${frames - 1}`,
+        );
+      }
+      head.fill(-1);
+      count.fill(0);
+      freeOrder.fill(-1);
+      allocOrder.fill(-1);
+      nrFree = 0;
+      for (let order = 0; order <= MAX_PAGE_ORDER; order++) {
+        const list = state.freeLists[order] as Int32Array;
+        // push() prepends: push from the tail so the head comes out first.
+        for (let k = list.length - 1; k >= 0; k--) push(list[k] as number, order);
+        nrFree += list.length << order;
+      }
+      for (let k = 0; k < state.allocated.length; k += 2) allocOrder[state.allocated[k] as number] = state.allocated[k + 1] as number;
     },
     buddyinfo() {
       // mm/vmstat.c frag_show_print: "Node %d, zone %8s " then "%6lu " per order.

@@ -62,3 +62,24 @@ export interface Tlb {
   /** Sets hits, misses and flushes back to 0. */
   resetCounters(): void;
 }
+
+/** A checkpoint of one CPU's TLB and CR3 (part of an `MmuState`). */
+export interface TlbState {
+  readonly cpu: number;
+  readonly size: number;
+  readonly cr3: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly flushes: number;
+  readonly aliasEntries: number;
+  /** Per slot: the virtual page number cached, or -1. */
+  readonly tag: Int32Array;
+  /** Per slot: the accesses allowed without a walk. */
+  readonly allow: Uint8Array;
+  /** Per slot: write permissions withheld while the frame is shared with a checkpoint. */
+  readonly held: Uint8Array;
+  /** Per slot: global, large-page and zero-alias flags. */
+  readonly meta: Uint8Array;
+  /** Per slot: the frame. */
+  readonly pfn: Int32Array;
+}

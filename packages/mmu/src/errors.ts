@@ -16,7 +16,9 @@ export type MmuErrorCode =
   | 'bad-protection'
   | 'in-use'
   | 'destroyed'
-  | 'unsupported-host';
+  | 'unsupported-host'
+  /** A checkpoint that does not fit this MMU (another memory size, CPU count or TLB size). */
+  | 'bad-checkpoint';
 
 /**
  * The one error class of `@ossim/mmu`: a request the caller should not have made

@@ -1,8 +1,8 @@
 import './events.ts';
 
-export type { AddressSpace, MmapOptions, PageSize, StackOptions, Vma } from './addressSpace.ts';
-export { type BuddyAllocator, type BuddyOptions, createBuddyAllocator } from './buddy.ts';
-export type { MemoryBus, Tlb, TlbEntry } from './bus.ts';
+export type { AddressSpace, AddressSpaceState, MmapOptions, PageSize, StackOptions, Vma } from './addressSpace.ts';
+export { type BuddyAllocator, type BuddyOptions, type BuddyState, createBuddyAllocator } from './buddy.ts';
+export type { MemoryBus, Tlb, TlbEntry, TlbState } from './bus.ts';
 export {
   _KERNPG_TABLE,
   _PAGE_ACCESSED,
@@ -52,7 +52,13 @@ export {
   isPageFaultSignal,
   type PageFaultSignal,
 } from './fault.ts';
-export { createMmu, type MemoryLayout, type Mmu, type MmuOptions, type VmallocArea, type VmallocOptions } from './mmu.ts';
-export { createPhysicalMemory, DEFAULT_MEMORY_SIZE, type PhysicalMemory, type PhysicalMemoryOptions } from './physmem.ts';
+export { createMmu, type MemoryLayout, type Mmu, type MmuOptions, type MmuState, type VmallocArea, type VmallocOptions } from './mmu.ts';
+export {
+  createPhysicalMemory,
+  DEFAULT_MEMORY_SIZE,
+  type PhysicalMemory,
+  type PhysicalMemoryOptions,
+  type PhysicalMemoryState,
+} from './physmem.ts';
 export { formatProtection, type Protection, parseProtection } from './protection.ts';
 export { type Access, type Walk, type WalkFault, walkPageTables } from './walk.ts';

@@ -1,7 +1,7 @@
 import type { EventLog } from '@ossim/eventlog';
-import type { AddressSpace } from './addressSpace.ts';
-import { type BuddyAllocator, createBuddyAllocator } from './buddy.ts';
-import type { MemoryBus, Tlb } from './bus.ts';
+import type { AddressSpace, AddressSpaceState } from './addressSpace.ts';
+import { type BuddyAllocator, type BuddyState, createBuddyAllocator } from './buddy.ts';
+import type { MemoryBus, Tlb, TlbState } from './bus.ts';
 import {
   _KERNPG_TABLE,
   KERNEL_PGD_BOUNDARY,
@@ -25,7 +25,7 @@ import type { MmuContext } from './internal/context.ts';
 import { Cpu } from './internal/cpu.ts';
 import { copyKernelHalf, Mm } from './internal/mm.ts';
 import { createTranslation, translateInto } from './internal/translate.ts';
-import { createPhysicalMemory, DEFAULT_MEMORY_SIZE, type PhysicalMemory } from './physmem.ts';
+import { createPhysicalMemory, DEFAULT_MEMORY_SIZE, type PhysicalMemory, type PhysicalMemoryState } from './physmem.ts';
 import { type Access, type Walk, walkPageTables } from './walk.ts';
 
 /** Options of {@link createMmu}. */
@@ -91,6 +91,28 @@ export interface VmallocOptions {
 }
 
 /**
+ * A checkpoint of an {@link Mmu} ({@link Mmu.save}): plain, structured-cloneable data
+ * (typed arrays included). The frames' contents are shared with the MMU and with
+ * other checkpoints, copy-on-write: never write into them.
+ */
+export interface MmuState {
+  readonly memorySize: number;
+  /** Every backed frame and its contents (page tables included: they live in frames). */
+  readonly phys: PhysicalMemoryState;
+  readonly buddy: BuddyState;
+  /** Reference counts of anonymous pages as `[pfn, count, pfn, count, ...]`, by pfn. */
+  readonly refcount: Int32Array;
+  /** The id the next address space gets. */
+  readonly nextMmId: number;
+  /** The live address spaces, in creation order. */
+  readonly addressSpaces: readonly AddressSpaceState[];
+  /** The vmalloc areas, by address. */
+  readonly vmallocAreas: readonly VmallocArea[];
+  /** Per CPU: CR3, the TLB's entries and its counters. */
+  readonly tlbs: readonly TlbState[];
+}
+
+/**
  * The memory-management unit of a simulated machine: physical memory, the buddy
  * allocator, the kernel's page tables, the per-CPU buses and TLBs, vmalloc, and
  * user address spaces.
@@ -141,6 +163,32 @@ export interface Mmu {
   virtToPhys(vaddr: number): number;
   /** The reference count of an anonymous page (0 for frames not mapped as anonymous memory). */
   pageRefcount(pfn: number): number;
+  /** The live (not destroyed) address space `id`, or null. */
+  addressSpace(id: number): AddressSpace | null;
+  /** The live address spaces, in creation order. */
+  addressSpaces(): AddressSpace[];
+  /**
+   * A checkpoint of everything the MMU decides from: physical memory (so page tables,
+   * kernel stacks and user memory), the buddy allocator's free lists, page reference
+   * counts, every live address space (id, pgd, regions, rss, RLIMIT_STACK), the vmalloc
+   * areas, the address-space id counter, and each CPU's CR3, TLB entries and counters.
+   *
+   * Frames are not copied: the checkpoint shares their storage, and the MMU copies a
+   * frame on its next write, so a checkpoint costs a scan of the frame table plus the
+   * frames written since the previous checkpoint.
+   */
+  save(): MmuState;
+  /**
+   * Puts the MMU back in the state `save()` captured, on an MMU created with the same
+   * options (memory size, CPUs, TLB entries). Running on gives the same events, TLB hits
+   * and A/D bits as the MMU that saved it. The checkpoint stays valid (load it again at will).
+   *
+   * Address spaces: an object live both now and in the checkpoint (same id and pgd) is
+   * kept and updated in place; the others of the checkpoint are new objects; objects not
+   * in the checkpoint are marked destroyed. Re-resolve the objects you hold with
+   * {@link Mmu.addressSpace} after a load.
+   */
+  load(state: MmuState): void;
 }
 
 const FOUR_MIB = PGDIR_SIZE;
@@ -179,10 +227,15 @@ export function createMmu(options: MmuOptions = {}): Mmu {
   }
   const log = options.log;
   const cpus: Cpu[] = [];
+  let loading = false;
   const phys = createPhysicalMemory({
     size: memorySize,
     onFrameBacked: (pfn) => {
       for (const cpu of cpus) cpu.frameBacked(pfn);
+    },
+    onFrameReplaced: (pfn) => {
+      // A load restores every TLB right after the frames.
+      if (!loading) for (const cpu of cpus) cpu.frameReplaced(pfn);
     },
   });
 
@@ -242,6 +295,7 @@ export function createMmu(options: MmuOptions = {}): Mmu {
     zeroPfn,
     swapperPgDir,
     nextMmId: 1,
+    spaces: new Map(),
     allocZeroed,
     putPage(pfn, order) {
       const left = (refcount[pfn] as number) - 1;
@@ -399,5 +453,76 @@ export function createMmu(options: MmuOptions = {}): Mmu {
     pageRefcount(pfn) {
       return refcount[pfn] ?? 0;
     },
+    addressSpace(id) {
+      return ctx.spaces.get(id) ?? null;
+    },
+    addressSpaces() {
+      return [...ctx.spaces.values()];
+    },
+    save() {
+      const physState = phys.save(); // first: the TLBs hold write permissions back from the frames it shares
+      let n = 0;
+      for (let pfn = 0; pfn < refcount.length; pfn++) if (refcount[pfn] !== 0) n++;
+      const counts = new Int32Array(2 * n);
+      let k = 0;
+      for (let pfn = 0; pfn < refcount.length; pfn++) {
+        if (refcount[pfn] === 0) continue;
+        counts[k++] = pfn;
+        counts[k++] = refcount[pfn] as number;
+      }
+      return {
+        memorySize,
+        phys: physState,
+        buddy: buddy.save(),
+        refcount: counts,
+        nextMmId: ctx.nextMmId,
+        addressSpaces: [...ctx.spaces.values()].map((mm) => mm.save()),
+        vmallocAreas: areas.map(copyArea),
+        tlbs: cpus.map((cpu) => cpu.save()),
+      };
+    },
+    load(state) {
+      if (state.memorySize !== memorySize || state.tlbs.length !== nCpus) {
+        throw new MmuError(
+          'bad-checkpoint',
+          `a checkpoint of ${state.memorySize} bytes and ${state.tlbs.length} CPU(s) does not fit this MMU (${memorySize} bytes, ${nCpus} CPU(s))`,
+        );
+      }
+      state.tlbs.forEach((tlb, i) => {
+        if (tlb.cpu !== i || tlb.size !== tlbEntries) {
+          throw new MmuError(
+            'bad-checkpoint',
+            `the checkpoint's TLB ${i} is CPU ${tlb.cpu}'s with ${tlb.size} entries (this MMU: ${tlbEntries})`,
+          );
+        }
+      });
+      loading = true;
+      try {
+        phys.load(state.phys);
+      } finally {
+        loading = false;
+      }
+      buddy.load(state.buddy);
+      refcount.fill(0);
+      for (let k = 0; k < state.refcount.length; k += 2) refcount[state.refcount[k] as number] = state.refcount[k + 1] as number;
+      const before = new Map(ctx.spaces);
+      ctx.spaces.clear();
+      for (const s of state.addressSpaces) {
+        const kept = before.get(s.id);
+        const mm = kept !== undefined && kept.pgd === s.pgd ? kept : new Mm(ctx, s.pgd, s.id);
+        ctx.spaces.set(s.id, mm);
+        mm.load(s);
+      }
+      for (const [id, mm] of before) if (ctx.spaces.get(id) !== mm) mm.destroyed = true;
+      ctx.nextMmId = state.nextMmId;
+      areas = state.vmallocAreas.map(copyArea);
+      cpus.forEach((cpu, i) => {
+        cpu.load(state.tlbs[i] as TlbState);
+      });
+    },
   };
+}
+
+function copyArea(a: VmallocArea): VmallocArea {
+  return { ...a, pfns: [...a.pfns] };
 }

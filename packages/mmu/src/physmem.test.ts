@@ -48,4 +48,34 @@ describe('physical memory', () => {
     expect(() => phys.write8(0x2000, 1)).toThrow(/outside memory/);
     expect(() => createPhysicalMemory({ size: 1000 })).toThrow(/multiple of 4096/);
   });
+
+  it('save() shares the frames copy-on-write: later writes of every kind copy first, load() puts them back', () => {
+    const replaced: number[] = [];
+    const phys = createPhysicalMemory({ size: 64 * 4096, onFrameReplaced: (pfn) => replaced.push(pfn) });
+    phys.write32(0x1000, 1);
+    phys.write32(0x2000, 2);
+    phys.write32(0x3000, 3);
+    const words = phys.readOnlyFrameWords(1);
+    const state = phys.save();
+    expect(Array.from(state.pfns)).toEqual([1, 2, 3]);
+    expect(state.frames[0]).toBe(words); // nothing copied
+    expect(phys.isShared(1)).toBe(true);
+    phys.write8(0x1001, 0xff);
+    phys.zeroFrame(2);
+    phys.copyFrame(3, 1);
+    phys.write32(0x4000, 4); // a new frame: nothing to copy
+    expect(replaced).toEqual([1, 2, 3]);
+    expect(Array.from(state.frames[0]?.subarray(0, 1) ?? [])).toEqual([1]);
+    expect(state.frames[1]?.[0]).toBe(2);
+    expect(phys.read32(0x1000)).toBe(0xff01);
+    expect(phys.read32(0x3000)).toBe(0xff01);
+    expect(phys.frameWords(1)).not.toBe(words);
+    phys.load(state);
+    expect([phys.read32(0x1000), phys.read32(0x2000), phys.read32(0x3000), phys.read32(0x4000)]).toEqual([1, 2, 3, 0]);
+    expect(phys.backedFrames).toBe(3);
+    phys.write32(0x1000, 9); // the checkpoint stays intact for another load
+    phys.load(state);
+    expect(phys.read32(0x1000)).toBe(1);
+    expect(() => createPhysicalMemory({ size: 32 * 4096 }).load(state)).toThrow(MmuError);
+  });
 });

@@ -3,6 +3,7 @@ import type { BuddyAllocator } from '../buddy.ts';
 import type { FaultResult } from '../fault.ts';
 import type { PhysicalMemory } from '../physmem.ts';
 import type { Cpu } from './cpu.ts';
+import type { Mm } from './mm.ts';
 
 /** What address spaces share with the MMU that owns them. */
 export interface MmuContext {
@@ -18,6 +19,8 @@ export interface MmuContext {
   readonly swapperPgDir: number;
   /** Next address-space id. */
   nextMmId: number;
+  /** The live address spaces by id, in creation order (what checkpoints save). */
+  readonly spaces: Map<number, Mm>;
   /** Allocates 2^order zeroed frames, or null. */
   allocZeroed(order: number): number | null;
   /** Drops a reference to an anonymous page and frees it at zero. */

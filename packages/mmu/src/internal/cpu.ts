@@ -1,5 +1,5 @@
 import type { EventLog } from '@ossim/eventlog';
-import type { MemoryBus, Tlb, TlbEntry } from '../bus.ts';
+import type { MemoryBus, Tlb, TlbEntry, TlbState } from '../bus.ts';
 import { _PAGE_DIRTY, PAGE_MASK, PAGE_SIZE, PGDIR_SIZE } from '../constants.ts';
 import { hex32, MmuError } from '../errors.ts';
 import type { PageFaultSignal } from '../fault.ts';
@@ -11,6 +11,7 @@ const KERNEL_READ = 1;
 const USER_READ = 2;
 const KERNEL_WRITE = 4;
 const USER_WRITE = 8;
+const WRITE = KERNEL_WRITE | USER_WRITE;
 // meta[i]
 const GLOBAL = 1;
 const LARGE = 2;
@@ -28,6 +29,11 @@ const ZERO_BYTES = new Uint8Array(ZERO_BUFFER);
  * which walks the page tables in simulated memory (setting A and D) and refills the slot.
  * An entry allows writes only once the leaf entry is dirty, so the first write to a
  * clean page always walks and sets D.
+ *
+ * Frames shared with a checkpoint (see `PhysicalMemory.save`) are cached read-only: an
+ * entry's write permissions wait in `held`, and the first write through it gives the
+ * frame its private copy (every CPU's entries for the frame are repointed by
+ * {@link Cpu.frameReplaced}), then proceeds as the TLB hit it is, without a walk.
  */
 export class Cpu implements MemoryBus {
   readonly id: number;
@@ -40,6 +46,8 @@ export class Cpu implements MemoryBus {
   private readonly tag: Int32Array;
   private readonly allow: Uint8Array;
   private readonly meta: Uint8Array;
+  /** Write permissions withheld because the cached frame is shared with a checkpoint. */
+  private readonly held: Uint8Array;
   private readonly pfn: Int32Array;
   private readonly words: Uint32Array[];
   private readonly bytes: Uint8Array[];
@@ -56,6 +64,7 @@ export class Cpu implements MemoryBus {
     this.tag = new Int32Array(size).fill(-1);
     this.allow = new Uint8Array(size);
     this.meta = new Uint8Array(size);
+    this.held = new Uint8Array(size);
     this.pfn = new Int32Array(size);
     this.words = new Array<Uint32Array>(size).fill(ZERO_WORDS);
     this.bytes = new Array<Uint8Array>(size).fill(ZERO_BYTES);
@@ -100,7 +109,9 @@ export class Cpu implements MemoryBus {
   write8(vaddr: number, value: number, user: boolean): void {
     const vpn = vaddr >>> 12;
     let i = vpn & this.mask;
-    if (this.tag[i] === vpn && ((this.allow[i] as number) & (user ? USER_WRITE : KERNEL_WRITE)) !== 0) this.hits++;
+    const need = user ? USER_WRITE : KERNEL_WRITE;
+    if (this.tag[i] === vpn && ((this.allow[i] as number) & need) !== 0) this.hits++;
+    else if (this.tag[i] === vpn && ((this.held[i] as number) & need) !== 0) this.unshare(i);
     else i = this.fill(vaddr, true, user);
     (this.bytes[i] as Uint8Array)[vaddr & 0xfff] = value;
   }
@@ -160,6 +171,101 @@ export class Cpu implements MemoryBus {
     this.aliasEntries = left;
   }
 
+  /** Frame `pfn` has new storage (copied off a checkpoint, or loaded): repoints the entries caching it. */
+  frameReplaced(pfn: number): void {
+    const phys = this.phys;
+    for (let i = 0; i < this.size; i++) {
+      if (this.pfn[i] !== pfn || (this.tag[i] as number) < 0 || ((this.meta[i] as number) & ZERO_ALIAS) !== 0) continue;
+      this.words[i] = phys.readOnlyFrameWords(pfn) as Uint32Array;
+      this.bytes[i] = phys.readOnlyFrameBytes(pfn) as Uint8Array;
+      if (!phys.isShared(pfn)) {
+        this.allow[i] = (this.allow[i] as number) | (this.held[i] as number);
+        this.held[i] = 0;
+      }
+    }
+  }
+
+  /** Withholds write permissions from entries whose frame is shared with a checkpoint. */
+  private holdShared(): void {
+    const phys = this.phys;
+    for (let i = 0; i < this.size; i++) {
+      if ((this.tag[i] as number) < 0 || ((this.meta[i] as number) & ZERO_ALIAS) !== 0) continue;
+      const allow = this.allow[i] as number;
+      if ((allow & WRITE) !== 0 && phys.isShared(this.pfn[i] as number)) {
+        this.held[i] = (this.held[i] as number) | (allow & WRITE);
+        this.allow[i] = allow & ~WRITE;
+      }
+    }
+  }
+
+  /** A checkpoint of CR3, the counters and every entry. Call after the frames were saved (shared). */
+  save(): TlbState {
+    this.holdShared();
+    return {
+      cpu: this.id,
+      size: this.size,
+      cr3: this.cr3,
+      hits: this.hits,
+      misses: this.misses,
+      flushes: this.flushes,
+      aliasEntries: this.aliasEntries,
+      tag: this.tag.slice(),
+      allow: this.allow.slice(),
+      held: this.held.slice(),
+      meta: this.meta.slice(),
+      pfn: this.pfn.slice(),
+    };
+  }
+
+  /** Puts back what {@link save} captured. Call after the frames were loaded. */
+  load(state: TlbState): void {
+    if (state.cpu !== this.id || state.size !== this.size) {
+      throw new MmuError(
+        'bad-checkpoint',
+        `CPU ${this.id}: a checkpoint of CPU ${state.cpu}'s ${state.size}-entry TLB does not fit its ${this.size} entries`,
+      );
+    }
+    this.cr3 = state.cr3;
+    this.hits = state.hits;
+    this.misses = state.misses;
+    this.flushes = state.flushes;
+    this.aliasEntries = state.aliasEntries;
+    this.tag.set(state.tag);
+    this.allow.set(state.allow);
+    this.held.set(state.held);
+    this.meta.set(state.meta);
+    this.pfn.set(state.pfn);
+    const phys = this.phys;
+    for (let i = 0; i < this.size; i++) {
+      const pfn = this.pfn[i] as number;
+      const words = (this.tag[i] as number) < 0 || ((this.meta[i] as number) & ZERO_ALIAS) !== 0 ? undefined : phys.readOnlyFrameWords(pfn);
+      if (words === undefined) {
+        this.words[i] = ZERO_WORDS;
+        this.bytes[i] = ZERO_BYTES;
+        if ((this.tag[i] as number) >= 0 && ((this.meta[i] as number) & ZERO_ALIAS) === 0) {
+          throw new MmuError(
+            'bad-checkpoint',
+            `CPU ${this.id}: TLB slot ${i} caches frame ${pfn}, which the checkpoint's memory never wrote`,
+          );
+        }
+        continue;
+      }
+      this.words[i] = words;
+      this.bytes[i] = phys.readOnlyFrameBytes(pfn) as Uint8Array;
+    }
+    this.holdShared();
+  }
+
+  /** A write through slot `i`, whose write permission waits for its frame to be unshared: copies the frame, counts the hit. */
+  private unshare(i: number): void {
+    this.phys.frameWords(this.pfn[i] as number); // copies the frame; frameReplaced() repoints slot i and gives back its permissions
+    if (this.held[i] !== 0) {
+      this.allow[i] = (this.allow[i] as number) | (this.held[i] as number);
+      this.held[i] = 0;
+    }
+    this.hits++;
+  }
+
   /** A {@link Tlb} view of this CPU. */
   view(): Tlb {
     const cpu = this;
@@ -192,7 +298,8 @@ export class Cpu implements MemoryBus {
     for (let i = 0; i < this.size; i++) {
       const vpn = this.tag[i] as number;
       if (vpn < 0) continue;
-      const allow = this.allow[i] as number;
+      // Write permissions held back for a checkpoint-shared frame are still the entry's.
+      const allow = (this.allow[i] as number) | (this.held[i] as number);
       const meta = this.meta[i] as number;
       out.push({
         index: i,
@@ -225,6 +332,13 @@ export class Cpu implements MemoryBus {
     const va = vaddr >>> 0;
     const off = va & 0xfff;
     if ((va & 3) === 0) {
+      const i = (va >>> 12) & this.mask;
+      if (this.tag[i] === va >>> 12 && ((this.held[i] as number) & (user ? USER_WRITE : KERNEL_WRITE)) !== 0) {
+        // What would have been a TLB hit but for a checkpoint sharing the frame.
+        this.unshare(i);
+        (this.words[i] as Uint32Array)[off >>> 2] = value;
+        return;
+      }
       (this.words[this.fill(va, true, user)] as Uint32Array)[off >>> 2] = value;
       return;
     }
@@ -267,7 +381,14 @@ export class Cpu implements MemoryBus {
     if (walk.writable && (leaf & _PAGE_DIRTY) !== 0 && backed) allow |= KERNEL_WRITE | (walk.userAccessible ? USER_WRITE : 0);
     let meta = walk.global ? GLOBAL : 0;
     if (walk.large) meta |= LARGE;
-    if (backed) {
+    let held = 0;
+    if (backed && !write && this.phys.isShared(frame)) {
+      // Read-only until the frame is written: its storage belongs to a checkpoint too.
+      held = allow & WRITE;
+      allow &= ~WRITE;
+      this.words[i] = this.phys.readOnlyFrameWords(frame) as Uint32Array;
+      this.bytes[i] = this.phys.readOnlyFrameBytes(frame) as Uint8Array;
+    } else if (backed) {
       this.words[i] = this.phys.frameWords(frame);
       this.bytes[i] = this.phys.frameBytes(frame);
     } else {
@@ -278,6 +399,7 @@ export class Cpu implements MemoryBus {
     }
     this.tag[i] = vpn;
     this.allow[i] = allow;
+    this.held[i] = held;
     this.meta[i] = meta;
     this.pfn[i] = frame;
     return i;

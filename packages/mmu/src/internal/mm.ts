@@ -1,4 +1,4 @@
-import type { AddressSpace, MmapOptions, PageSize, StackOptions, Vma } from '../addressSpace.ts';
+import type { AddressSpace, AddressSpaceState, MmapOptions, PageSize, StackOptions, Vma } from '../addressSpace.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -50,10 +50,25 @@ export class Mm implements AddressSpace {
   private regions: Vma[] = [];
   private readonly ctx: MmuContext;
 
-  constructor(ctx: MmuContext, pgd: number) {
+  /** A new address space with the next id (or `id`, when a checkpoint recreates one), registered with the MMU. */
+  constructor(ctx: MmuContext, pgd: number, id?: number) {
     this.ctx = ctx;
-    this.id = ctx.nextMmId++;
+    this.id = id ?? ctx.nextMmId++;
     this.pgd = pgd;
+    ctx.spaces.set(this.id, this);
+  }
+
+  /** A checkpoint of the bookkeeping (the page tables are in the frames). */
+  save(): AddressSpaceState {
+    return { id: this.id, pgd: this.pgd, rss: this.rss, rlimitStack: this.rlimitStack, vmas: this.regions.map(copyVma) };
+  }
+
+  /** Puts back what {@link save} captured (of this id and pgd). */
+  load(state: AddressSpaceState): void {
+    this.destroyed = false;
+    this.rss = state.rss;
+    this.rlimitStack = state.rlimitStack;
+    this.regions = state.vmas.map(copyVma);
   }
 
   setRlimitStack(bytes: number): void {
@@ -274,6 +289,7 @@ export class Mm implements AddressSpace {
     }
     buddy.freePages(this.pgd / PAGE_SIZE, 0);
     this.destroyed = true;
+    this.ctx.spaces.delete(this.id);
     this.ctx.log?.emit('mmu.mm_destroy', { mm: this.id, pgd: this.pgd });
   }
 
@@ -470,6 +486,10 @@ export class Mm implements AddressSpace {
     });
     return result;
   }
+}
+
+function copyVma(v: Vma): Vma {
+  return { ...v, prot: { ...v.prot } };
 }
 
 /** clone_pgd_range(): copies the kernel's PDEs 768-1023 from swapper_pg_dir into the new directory at `pgd`. */
