@@ -22,6 +22,7 @@ import type {
   CachedStack,
   GuardOwner,
   KernelStack,
+  KstackState,
   KstackStrategyName,
   OverflowHow,
   OverflowReport,
@@ -29,6 +30,7 @@ import type {
   PerCpuStack,
   ReleasePolicy,
   StackLocation,
+  StackRegion,
   ThreadInfoPlacement,
 } from './types.ts';
 
@@ -193,6 +195,19 @@ export interface KstackAllocator {
   reaped(tid: number, cpu: number): void;
   /** The `/proc/meminfo` line: `KernelStack:    %8lu kB`. */
   meminfo(): string;
+  /**
+   * A checkpoint: every held stack and its holders' lifecycle flags, the per-CPU caches,
+   * the tids awaiting their reap, the IRQ and exception stacks, KernelStack and the
+   * low-water mark. Plain data sharing nothing with the allocator. The stacks' bytes
+   * are memory's: checkpoint the memory alongside.
+   */
+  save(): KstackState;
+  /**
+   * Puts back what `save()` captured, on an allocator of the same strategy, THREAD_SIZE,
+   * CPUs and cache size, over memory restored to the same moment. Nothing is emitted and
+   * memory is not touched.
+   */
+  load(state: KstackState): void;
 }
 
 interface Held {
@@ -661,8 +676,87 @@ export function createKstackAllocator(options: KstackOptions): KstackAllocator {
     },
 
     meminfo: () => formatKernelStackLine(kernelStackKb),
+
+    save() {
+      const heldIndex = new Map<Held, number>();
+      const held: { region: StackRegion; holders: number; accounted: number }[] = [];
+      const tasks = [...records.values()].map((r) => {
+        let index = heldIndex.get(r.held);
+        if (index === undefined) {
+          index = held.length;
+          heldIndex.set(r.held, index);
+          held.push({ region: copyRegion(r.held.region), holders: r.held.holders, accounted: r.held.accounted });
+        }
+        const { tid, cpu, exited, switchedOut, reaped, accounted } = r;
+        return { tid, cpu, held: index, exited, switchedOut, reaped, accounted };
+      });
+      return {
+        strategy: strategy.name,
+        threadSize,
+        cpus,
+        nrCachedStacks: nrCached,
+        held,
+        tasks,
+        awaitingReap: [...awaitingReap],
+        caches: caches.map((slots) => slots.map((r) => (r === null ? null : copyRegion(r)))),
+        sharedHeld: sharedHeld === null ? null : (heldIndex.get(sharedHeld) ?? null),
+        kernelStackKb,
+        lowestToDate,
+        irqStacks: irqStacks.map(copyPerCpu),
+        exceptionStacks: exceptionStacks.map(copyPerCpu),
+      };
+    },
+
+    load(state) {
+      if (
+        state.strategy !== strategy.name ||
+        state.threadSize !== threadSize ||
+        state.cpus !== cpus ||
+        state.nrCachedStacks !== nrCached ||
+        state.caches.length !== cpus
+      ) {
+        throw new KstackError(
+          'bad-checkpoint',
+          'checkpoint',
+          `taken of a ${state.strategy} allocator (THREAD_SIZE ${state.threadSize}, ${state.cpus} CPUs, ${state.nrCachedStacks} cache slots), not this ${strategy.name} one (THREAD_SIZE ${threadSize}, ${cpus} CPUs, ${nrCached} cache slots)`,
+        );
+      }
+      const helds: Held[] = state.held.map((h) => ({ region: copyRegion(h.region), holders: h.holders, accounted: h.accounted }));
+      records.clear();
+      for (const t of state.tasks) {
+        const h = helds[t.held];
+        if (h === undefined)
+          throw new KstackError('bad-checkpoint', `tid ${t.tid}`, `names held stack ${t.held}, which the checkpoint lacks`);
+        const { tid, cpu, exited, switchedOut, reaped, accounted } = t;
+        records.set(tid, { tid, cpu, held: h, exited, switchedOut, reaped, accounted });
+      }
+      awaitingReap.clear();
+      for (const tid of state.awaitingReap) awaitingReap.add(tid);
+      state.caches.forEach((slots, cpu) => {
+        caches[cpu] = slots.map((r) => (r === null ? null : copyRegion(r)));
+      });
+      sharedHeld = state.sharedHeld === null ? null : (helds[state.sharedHeld] ?? null);
+      kernelStackKb = state.kernelStackKb;
+      lowestToDate = state.lowestToDate;
+      irqStacks.splice(0, irqStacks.length, ...state.irqStacks.map(copyPerCpu));
+      exceptionStacks.splice(0, exceptionStacks.length, ...state.exceptionStacks.map(copyPerCpu));
+    },
   };
   return allocator;
+}
+
+function copyRegion(r: StackRegion): Region {
+  return {
+    base: r.base,
+    size: r.size,
+    guardBelow: copyRange(r.guardBelow),
+    guardAbove: copyRange(r.guardAbove),
+    release: r.release.kind === 'pages' ? { kind: 'pages', pfn: r.release.pfn, order: r.release.order } : { kind: 'vmalloc' },
+  };
+}
+
+function copyPerCpu(s: PerCpuStack | null): PerCpuStack | null {
+  return s === null ? null : { ...s, guardBelow: copyRange(s.guardBelow), guardAbove: copyRange(s.guardAbove) };
 }
 
 function copyRange(range: AddressRange | null): AddressRange | null {

@@ -7,7 +7,8 @@
  * - `duplicate-tid`: the tid already holds a stack;
  * - `bad-state`: a lifecycle call out of order (`finalSwitch` before `taskExited`, twice, ...);
  * - `thread-info-in-task`: `current()` by masking SP asked of a layout whose thread_info is in the task;
- * - `no-memory`: the memory given cannot even hold the per-CPU IRQ and exception stacks at boot.
+ * - `no-memory`: the memory given cannot even hold the per-CPU IRQ and exception stacks at boot;
+ * - `bad-checkpoint`: a checkpoint taken of an allocator with another configuration.
  */
 export type KstackErrorCode =
   | 'bad-thread-size'
@@ -17,7 +18,8 @@ export type KstackErrorCode =
   | 'duplicate-tid'
   | 'bad-state'
   | 'thread-info-in-task'
-  | 'no-memory';
+  | 'no-memory'
+  | 'bad-checkpoint';
 
 /**
  * The one error class of `@ossim/kstack`: a mistake in the caller's input (a bad

@@ -27,6 +27,7 @@ export type {
   CachedStack,
   GuardOwner,
   KernelStack,
+  KstackState,
   KstackStrategyName,
   OverflowHow,
   OverflowReport,
@@ -34,5 +35,6 @@ export type {
   PerCpuStack,
   ReleasePolicy,
   StackLocation,
+  StackRegion,
   ThreadInfoPlacement,
 } from './types.ts';

@@ -145,3 +145,49 @@ export interface OverflowReport {
   /** The panic message the kernel prints, when the detection is a panic (`schedule`); else `null`. */
   readonly panic: string | null;
 }
+
+/**
+ * A run of kernel memory backing a stack, in a checkpoint: where it is, its guards,
+ * and how it goes back to memory (a buddy block, or a vmalloc area).
+ */
+export interface StackRegion {
+  readonly base: number;
+  readonly size: number;
+  readonly guardBelow: AddressRange | null;
+  readonly guardAbove: AddressRange | null;
+  readonly release: { readonly kind: 'pages'; readonly pfn: number; readonly order: number } | { readonly kind: 'vmalloc' };
+}
+
+/**
+ * A checkpoint of a kernel-stack allocator (`KstackAllocator.save`): plain data. The
+ * stacks' contents are not in it: they are memory (with `@ossim/mmu`, in the MMU's checkpoint).
+ */
+export interface KstackState {
+  /** The configuration it was taken with (checked on load). */
+  readonly strategy: KstackStrategyName;
+  readonly threadSize: number;
+  readonly cpus: number;
+  readonly nrCachedStacks: number;
+  /** Every task stack held, once (with `single`, one for all holders): its region, holders and accounting count. */
+  readonly held: readonly { readonly region: StackRegion; readonly holders: number; readonly accounted: number }[];
+  /** Every task holding a stack, in the allocator's table order; `held` indexes the list above. */
+  readonly tasks: readonly {
+    readonly tid: number;
+    readonly cpu: number;
+    readonly held: number;
+    readonly exited: boolean;
+    readonly switchedOut: boolean;
+    readonly reaped: boolean;
+    readonly accounted: boolean;
+  }[];
+  /** Tids whose stack went back before the parent reaped them (`at-final-switch`). */
+  readonly awaitingReap: readonly number[];
+  /** Per CPU, per slot: the cached stack, or null. */
+  readonly caches: readonly (readonly (StackRegion | null)[])[];
+  /** With `single`: the index in `held` of the one shared stack, or null before it exists. */
+  readonly sharedHeld: number | null;
+  readonly kernelStackKb: number;
+  readonly lowestToDate: number;
+  readonly irqStacks: readonly (PerCpuStack | null)[];
+  readonly exceptionStacks: readonly (PerCpuStack | null)[];
+}

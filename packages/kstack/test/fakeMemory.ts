@@ -40,6 +40,10 @@ export interface FakeMemory extends KstackMemory {
   allocatedBlocks(): [number, number][];
   /** vmalloc runs currently mapped: base, pages and guard ranges. */
   vmallocAreas(): { base: number; end: number; guardBelow: [number, number]; guardAbove: [number, number] }[];
+  /** A deep copy of everything (contents, free lists, mappings), for checkpoint tests. */
+  save(): unknown;
+  /** Puts back what {@link save} returned. */
+  load(state: unknown): void;
 }
 
 /**
@@ -210,6 +214,28 @@ export function createFakeMemory(options: { frames: number; sharedGuards?: boole
           guardBelow: [a.start, a.base] as [number, number],
           guardAbove: [a.base + a.frames.length * PAGE, a.end] as [number, number],
         })),
+    save: () => structuredClone({ bytes, freeLists, allocated: [...allocated], areas, ptes: [...ptes], guards: [...guards] }),
+    load(state) {
+      const s = structuredClone(state) as {
+        bytes: Uint8Array;
+        freeLists: number[][];
+        allocated: [number, number][];
+        areas: VmArea[];
+        ptes: [number, number][];
+        guards: [number, number][];
+      };
+      bytes.set(s.bytes);
+      freeLists.forEach((list, order) => {
+        list.splice(0, list.length, ...(s.freeLists[order] as number[]));
+      });
+      allocated.clear();
+      for (const [k, v] of s.allocated) allocated.set(k, v);
+      areas.splice(0, areas.length, ...s.areas);
+      ptes.clear();
+      for (const [k, v] of s.ptes) ptes.set(k, v);
+      guards.clear();
+      for (const [k, v] of s.guards) guards.set(k, v);
+    },
   };
   return memory;
 }
