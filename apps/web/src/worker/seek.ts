@@ -1,0 +1,211 @@
+import type { OssimEvent } from '@ossim/eventlog';
+import {
+  createKernel,
+  createKernelView,
+  type Kernel,
+  type KernelView,
+  kernelViewReducer,
+  type OsVariant,
+  type RunResult,
+  type Workload,
+} from '@ossim/kernel';
+
+/** What a run is made from: enough to run it again, event for event. */
+export interface SessionInputs {
+  readonly os: OsVariant;
+  readonly workload: Workload;
+  readonly seed: number;
+  readonly untilNs: number;
+}
+
+/**
+ * A kernel stopped at a moment of its run, with the kernel's view folded to it. As for
+ * `ossim stack --at`, the machine "at seq N" is the machine paused as event N+1 is
+ * appended (at the next instruction boundary): events N+1... emitted by that instruction
+ * wait in `pending`, to be folded when the kernel moves on.
+ */
+export interface Positioned {
+  readonly kernel: Kernel;
+  readonly view: KernelView;
+  readonly pending: OssimEvent[];
+  /** True once run() returned without being paused: the run is over. */
+  ended: boolean;
+  /** True after instructions were stepped by hand: the machine left the recorded path. */
+  dirty: boolean;
+  result: RunResult | null;
+  /** The seq the kernel pauses after; null: run to the end. */
+  target: number | null;
+  pausing: boolean;
+  /** Called with every event folded (for event windows, the compare counters). */
+  each: ((e: OssimEvent) => void) | null;
+}
+
+/** The optional checkpoint API of a kernel (used when @ossim/kernel provides it). */
+interface Checkpointing {
+  checkpoint(): unknown;
+  restore(checkpoint: unknown): void;
+}
+const checkpointing = (k: Kernel): (Kernel & Checkpointing) | null =>
+  typeof (k as unknown as Partial<Checkpointing>).checkpoint === 'function' &&
+  typeof (k as unknown as Partial<Checkpointing>).restore === 'function'
+    ? (k as Kernel & Checkpointing)
+    : null;
+
+/** A checkpoint taken during the first pass: the kernel's, and the view and pending events beside it. */
+export interface Checkpoint {
+  readonly seq: number;
+  readonly kernel: unknown;
+  readonly view: KernelView;
+  readonly pending: readonly OssimEvent[];
+}
+
+/** A fresh kernel for `inputs`, positioned before its first event. */
+export function createPositioned(inputs: SessionInputs, from?: Checkpoint): Positioned {
+  const view = from === undefined ? createKernelView() : structuredClone(from.view);
+  const holder: { p?: Positioned } = {};
+  // Events emitted while the kernel is being created (before `p` exists) wait to be folded like pending ones.
+  const early: OssimEvent[] = [];
+  const kernel = createKernel({
+    os: inputs.os,
+    workload: inputs.workload,
+    seed: inputs.seed,
+    attach: (log) =>
+      log.listen((e) => {
+        const p = holder.p;
+        if (p === undefined) {
+          early.push(e);
+          return;
+        }
+        if (p.pausing || (p.target !== null && e.seq > p.target)) {
+          p.pending.push(e);
+          if (!p.pausing) {
+            p.pausing = true;
+            p.kernel.pause();
+          }
+          return;
+        }
+        kernelViewReducer(p.view, e);
+        p.each?.(e);
+      }),
+  });
+  const p: Positioned = {
+    kernel,
+    view,
+    pending: from === undefined ? early : structuredClone([...from.pending]),
+    ended: false,
+    dirty: false,
+    result: null,
+    target: null,
+    pausing: false,
+    each: null,
+  };
+  holder.p = p;
+  if (from !== undefined) (checkpointing(kernel) as Checkpointing).restore(from.kernel);
+  return p;
+}
+
+/**
+ * Moves a positioned kernel forward to `target` (it never goes back): folds the pending
+ * events up to it, then runs until the event after it is appended, or the run ends.
+ */
+export function advance(p: Positioned, inputs: SessionInputs, target: number): void {
+  while (p.pending.length > 0 && (p.pending[0] as OssimEvent).seq <= target) {
+    const e = p.pending.shift() as OssimEvent;
+    kernelViewReducer(p.view, e);
+    p.each?.(e);
+  }
+  if (p.pending.length > 0 || p.ended || p.view.seq >= target) return;
+  p.target = target;
+  p.pausing = false;
+  p.result = p.kernel.run({ until: inputs.untilNs });
+  if (!p.pausing) p.ended = true;
+  p.pausing = false;
+}
+
+/** Takes a checkpoint of a positioned kernel, when the kernel supports it. */
+export function takeCheckpoint(p: Positioned): Checkpoint | null {
+  const k = checkpointing(p.kernel);
+  if (k === null) return null;
+  return { seq: p.view.seq, kernel: k.checkpoint(), view: structuredClone(p.view), pending: structuredClone(p.pending) };
+}
+
+/** True when kernels of this build can take checkpoints. */
+export const canCheckpoint = (p: Positioned): boolean => checkpointing(p.kernel) !== null;
+
+/**
+ * Gives paused kernels at any seq of one run: "a kernel at seq N". It starts from the
+ * closest of (a) the kernels it already holds at or before N, (b) the checkpoints (when
+ * @ossim/kernel offers `checkpoint`/`restore`), (c) a fresh kernel, and re-executes from
+ * there. Moving forward reuses the same kernel, so playing costs only the events played.
+ */
+export interface Seeker {
+  at(target: number, each?: (e: OssimEvent) => void, options?: { fresh?: boolean }): Positioned;
+  /** Prepares kernels at these seqs ahead of time (in slices; call `step` until it returns false). */
+  warm(seqs: readonly number[]): { step(events: number): boolean };
+  readonly checkpoints: Checkpoint[];
+  readonly held: number;
+}
+
+/** A {@link Seeker} over one run's inputs, holding at most `keep` kernels. */
+export function createSeeker(inputs: SessionInputs, options: { keep?: number; checkpoints?: Checkpoint[] } = {}): Seeker {
+  let limit = options.keep ?? 4;
+  const checkpoints = options.checkpoints ?? [];
+  let pool: Positioned[] = [];
+  const remember = (p: Positioned): void => {
+    pool = [p, ...pool.filter((q) => q !== p)].slice(0, limit);
+  };
+  const startFor = (target: number): Positioned => {
+    let best: Positioned | null = null;
+    for (const p of pool) {
+      if (p.dirty) continue;
+      const at = p.view.seq;
+      const reaches = at <= target;
+      if (reaches && (best === null || at > best.view.seq)) best = p;
+    }
+    let cp: Checkpoint | null = null;
+    for (const c of checkpoints) if (c.seq <= target && (cp === null || c.seq > cp.seq)) cp = c;
+    if (cp !== null && (best === null || cp.seq > best.view.seq)) return createPositioned(inputs, cp);
+    return best ?? createPositioned(inputs);
+  };
+  return {
+    at(target, each, opts) {
+      const p = opts?.fresh ? createPositioned(inputs) : startFor(target);
+      p.each = each ?? null;
+      try {
+        advance(p, inputs, target);
+      } finally {
+        p.each = null;
+      }
+      remember(p);
+      return p;
+    },
+    warm(seqs) {
+      const todo = [...seqs].sort((a, b) => a - b);
+      limit += seqs.length;
+      let current: Positioned | null = null;
+      let goal = 0;
+      return {
+        step(events) {
+          if (current === null) {
+            const next = todo.shift();
+            if (next === undefined) return false;
+            if (pool.some((p) => !p.dirty && p.view.seq === next)) return todo.length > 0;
+            current = createPositioned(inputs);
+            goal = next;
+          }
+          advance(current, inputs, Math.min(goal, current.view.seq + events));
+          if (current.view.seq >= goal || current.ended) {
+            // At the back of the pool: the kernels of recent seeks stay.
+            pool = [...pool.filter((q) => q !== current), current].slice(-limit);
+            current = null;
+          }
+          return current !== null || todo.length > 0;
+        },
+      };
+    },
+    checkpoints,
+    get held() {
+      return pool.length;
+    },
+  };
+}

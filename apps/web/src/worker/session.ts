@@ -1,0 +1,360 @@
+import type { OssimEvent } from '@ossim/eventlog';
+import {
+  CREATING_NRS,
+  defineOs,
+  KernelError,
+  mapTids,
+  type OsVariant,
+  PRESETS,
+  SCENARIOS,
+  type ScenarioName,
+  type Workload,
+  workloadFromStrace,
+} from '@ossim/kernel';
+import { openFile } from '../load.ts';
+import type { EventRow, IndexColumns, Moment, RunCounters, SessionInfo, Snapshot, Source, WalkView } from '../protocol.ts';
+import { SCENARIO_SEED, SCENARIO_UNTIL_NS, scenarioRuns } from '../scenarios.ts';
+import { createEventStore, type EventStore } from './eventStore.ts';
+import {
+  advance,
+  type Checkpoint,
+  canCheckpoint,
+  createPositioned,
+  createSeeker,
+  type Seeker,
+  type SessionInputs,
+  takeCheckpoint,
+} from './seek.ts';
+import {
+  addressSpaces,
+  cpuViews,
+  framesLeft,
+  kernelStackPicture,
+  type LeftFrames,
+  pageWalk,
+  procStackText,
+  psText,
+  taskRows,
+  userStackPicture,
+} from './snapshot.ts';
+import { createTimelineBuilder, type TimelineData } from './timeline.ts';
+
+/** A checkpoint every this many events during the first pass (when the kernel can take them). */
+export const CHECKPOINT_EVERY = 50_000;
+
+/** A loaded run: its inputs, every event (compactly), the timeline, and a seeker for any moment. */
+export interface Session {
+  readonly info: SessionInfo;
+  readonly inputs: SessionInputs;
+  readonly store: EventStore;
+  readonly timeline: TimelineData;
+  readonly seeker: Seeker;
+  /** For a recording: the recorded events are checked against the re-executed ones at each seek. */
+  readonly recorded: boolean;
+}
+
+const outcomeOf = (events: { oops: boolean; panic: boolean; overflow: boolean }): string =>
+  events.overflow ? 'overflow' : events.panic ? 'panic' : events.oops ? 'oops' : 'ok';
+
+/** The inputs a source runs with, and its label. */
+function inputsOf(source: Source & { kind: 'scenario' }): { inputs: SessionInputs; label: string } {
+  if (!(SCENARIOS as readonly string[]).includes(source.scenario)) {
+    throw new KernelError('unknown-scenario', `unknown scenario ${JSON.stringify(source.scenario)} (one of ${SCENARIOS.join(', ')})`);
+  }
+  const runs = scenarioRuns(source.scenario as ScenarioName);
+  const run = runs[source.run] ?? runs[0];
+  if (run === undefined) throw new Error(`scenario ${source.scenario} has no runs`);
+  const os = source.os ?? run.os;
+  return {
+    inputs: { os, workload: run.workload, seed: SCENARIO_SEED, untilNs: SCENARIO_UNTIL_NS },
+    label: `${source.scenario} on ${source.os === null ? run.label : os.name}`,
+  };
+}
+
+/**
+ * Loads a source: runs it (a scenario or a strace log's workload) or reads it (a recording),
+ * folding every event into the store and the timeline; checkpoints every
+ * {@link CHECKPOINT_EVERY} events when the kernel offers them.
+ */
+export async function loadSession(source: Source, progress: (events: number, phase: string) => void): Promise<Session> {
+  const t0 = performance.now();
+  const store = createEventStore();
+  const timeline = createTimelineBuilder();
+  const flags = { oops: false, panic: false, overflow: false };
+  const fold = (e: OssimEvent): void => {
+    store.add(e);
+    timeline.event(e);
+    if (e.type === 'kernel.oops') flags.oops = true;
+    else if (e.type === 'kernel.panic') flags.panic = true;
+    else if (e.type === 'kstack.overflow') flags.overflow = true;
+  };
+  let inputs: SessionInputs;
+  let label: string;
+  let tidMap: Record<string, number> | null = null;
+  let result: { outcome: string; cause: string | null; endNs: number };
+  const checkpoints: Checkpoint[] = [];
+  let recorded = false;
+
+  const run = (extra?: (e: OssimEvent) => void): { outcome: string; cause: string | null; endNs: number } => {
+    const p = createPositioned(inputs);
+    p.each =
+      extra === undefined
+        ? fold
+        : (e) => {
+            fold(e);
+            extra(e);
+          };
+    const every = canCheckpoint(p);
+    for (let target = CHECKPOINT_EVERY; !p.ended; target += CHECKPOINT_EVERY) {
+      advance(p, inputs, every ? target : Number.MAX_SAFE_INTEGER);
+      progress(store.size, 'run');
+      if (every && !p.ended && p.view.seq === target) {
+        const cp = takeCheckpoint(p);
+        if (cp !== null) checkpoints.push(cp);
+      }
+    }
+    const r = p.result;
+    return { outcome: r?.outcome ?? 'ok', cause: r?.cause ?? null, endNs: r?.simulatedNs ?? p.view.time };
+  };
+
+  if (source.kind === 'scenario') {
+    ({ inputs, label } = inputsOf(source));
+    result = run();
+  } else {
+    const file = await openFile(source.name, new Uint8Array(source.bytes));
+    if (file.kind === 'recording') {
+      const recordedInputs = file.header.inputs;
+      let os: OsVariant;
+      try {
+        os = defineOs(recordedInputs.os as OsVariant);
+      } catch (e) {
+        throw new Error(`the recorded OS variant is not valid: ${(e as Error).message}`);
+      }
+      inputs = {
+        os,
+        workload: recordedInputs.workload as Workload,
+        seed: recordedInputs.seed,
+        untilNs: recordedInputs.untilNs ?? 10_000_000_000,
+      };
+      label = source.name;
+      recorded = true;
+      let last = 0;
+      for await (const batch of file.batches) {
+        for (const e of batch) fold(e);
+        if (store.size - last >= 50_000) {
+          last = store.size;
+          progress(store.size, 'read');
+        }
+      }
+      const cols = store.columns();
+      result = { outcome: outcomeOf(flags), cause: null, endNs: cols.times[cols.times.length - 1] ?? 0 };
+    } else {
+      const base = source.name.replace(/^.*\//, '').replace(/\.[^.]*$/, '') || 'strace';
+      const imported = workloadFromStrace(file.log, `strace:${base}`);
+      const os = source.kind === 'strace' && source.os !== null ? source.os : defineOs({ ...PRESETS.x86_64 });
+      inputs = { os, workload: imported.workload, seed: 1, untilNs: Math.max(10_000_000_000, 4 * imported.spanNs + 1_000_000_000) };
+      label = `${source.name} on ${os.name}`;
+      const created = new Map<number, number[]>();
+      result = run((e) => {
+        if (e.type !== 'syscall.exit' || !CREATING_NRS.has(e.nr) || e.ret <= 0) return;
+        created.set(e.tid, [...(created.get(e.tid) ?? []), e.ret]);
+      });
+      tidMap = Object.fromEntries([...mapTids(imported, created)].map(([o, s]) => [String(o), s]));
+    }
+  }
+  const data = timeline.finish(result.endNs);
+  const seeker = createSeeker(inputs, { checkpoints });
+  return {
+    info: {
+      label,
+      os: inputs.os,
+      workloadName: inputs.workload.name,
+      seed: inputs.seed,
+      untilNs: inputs.untilNs,
+      events: store.size,
+      endNs: data.endNs,
+      cpus: data.cpus,
+      outcome: result.outcome,
+      cause: result.cause,
+      tidMap,
+      loadMs: Math.round(performance.now() - t0),
+      checkpoints: checkpoints.length,
+    },
+    inputs,
+    store,
+    timeline: data,
+    seeker,
+    recorded,
+  };
+}
+
+/** The columns of the session's index, for the page. */
+export const indexOf = (s: Session): IndexColumns => s.store.columns();
+
+/** Everything the views show at a moment. */
+export function snapshotAt(s: Session, moment: Moment, tid: number | null, window: number): Snapshot {
+  const seq = Math.max(0, Math.min(moment.seq, s.store.size));
+  // On a single shared stack: what the thread left there when it was switched out, to show what others overwrote.
+  let left: LeftFrames | null = null;
+  if (tid !== null && s.inputs.os.stackAllocator === 'single') {
+    const out = s.store.findLastWhere('sched.switch', seq, (line) => line.includes(`"prevTid":${tid},`));
+    const line = out === 0 ? undefined : s.store.line(out);
+    if (line !== undefined) {
+      // Read just before the switch: the next task's first entry may be copied onto the shared stack during it.
+      const at = s.seeker.at(out - 1);
+      left = framesLeft(at.kernel, tid, (JSON.parse(line) as { cpu: number }).cpu, out);
+    }
+  }
+  const p = s.seeker.at(seq);
+  if (s.recorded && p.view.seq > 0 && p.view.seq === seq) {
+    const line = s.store.line(seq);
+    const recordedEvent = line === undefined ? undefined : (JSON.parse(line) as OssimEvent);
+    if (recordedEvent !== undefined && recordedEvent.time !== p.view.time) {
+      throw new Error(`re-executing the inputs does not reach seq ${seq} as recorded (run ossim replay --verify on the file)`);
+    }
+  }
+  const executed: string[] = [];
+  if (moment.insns > 0) {
+    const cpu = tid === null ? 0 : Math.max(0, p.view.current.indexOf(tid));
+    const c = p.kernel.machine.cpus[cpu];
+    const before = p.pending.length;
+    for (let i = 0; i < moment.insns && c !== undefined; i++) {
+      const pc = c.pc >>> 0;
+      let text = '';
+      try {
+        const cv = cpuViews(p.kernel, p.view)[cpu];
+        text = cv?.next ?? '';
+      } catch {
+        text = '';
+      }
+      if (!p.kernel.machine.step(cpu)) {
+        executed.push(`CPU ${cpu} cannot run (halted)`);
+        break;
+      }
+      p.dirty = true;
+      executed.push(`${p.kernel.symbols.symbolize(pc)}: ${text}`);
+    }
+    for (const e of p.pending.slice(before)) executed.push(`  -> event ${e.seq} ${e.type}`);
+  }
+  const view = p.view;
+  const chosen = tid !== null && view.tasks[String(tid)] !== undefined ? tid : null;
+  const pictures = chosen === null ? null : kernelStackPicture(p.kernel, view, chosen, left);
+  const half = Math.floor(window / 2);
+  const events: EventRow[] = s.store.query(Math.max(1, seq - half), window, { types: [], search: '' }).rows;
+  const oopsSeq = s.store.findLast('kernel.oops', view.seq);
+  const oopsLine = oopsSeq === 0 ? undefined : s.store.line(oopsSeq);
+  const oops = oopsLine === undefined ? null : `seq ${oopsSeq}: ${(JSON.parse(oopsLine) as { message: string }).message}`;
+  return {
+    seq: view.seq,
+    insns: moment.insns,
+    time: view.time,
+    tid: chosen,
+    tasks: taskRows(view),
+    ps: psText(view),
+    procStack: chosen === null ? '' : procStackText(p.kernel, view, chosen),
+    kernelStack: pictures?.own ?? null,
+    otherStack: pictures?.other ?? null,
+    userStack: chosen === null ? null : userStackPicture(p.kernel, view, chosen),
+    spaces: addressSpaces(p.kernel, view),
+    cpus: cpuViews(p.kernel, view),
+    executed,
+    events,
+    kernelStackKb: view.kernelStackKb,
+    oops,
+  };
+}
+
+/** The page-table walk of `vaddr` in process `pid` at `seq`. */
+export function walkAt(s: Session, seq: number, pid: number, vaddr: number): WalkView {
+  const p = s.seeker.at(seq);
+  return pageWalk(p.kernel, p.view, pid, vaddr);
+}
+
+/** Runs the session's inputs on a variant to the end, counting what the compare view shows. */
+export function countersOf(inputs: SessionInputs, os: OsVariant): RunCounters {
+  const p = createPositioned({ ...inputs, os });
+  let events = 0;
+  let switches = 0;
+  let preemptions = 0;
+  let syscalls = 0;
+  let latSum = 0;
+  let latMax = 0;
+  let wakeN = 0;
+  let wakeSum = 0;
+  let wakeMax = 0;
+  let peakKb = 0;
+  let least: number | null = null;
+  let deepest = 0;
+  const entered = new Map<number, number>();
+  const woken = new Map<number, number>();
+  const tops = new Map<number, number>();
+  const current: number[] = [];
+  p.each = (e) => {
+    events++;
+    switch (e.type) {
+      case 'task.new':
+        tops.set(e.tid, e.kstackTop);
+        break;
+      case 'sched.switch': {
+        switches++;
+        if (e.preempt) preemptions++;
+        current[e.cpu] = e.nextTid;
+        const w = woken.get(e.nextTid);
+        if (w !== undefined) {
+          woken.delete(e.nextTid);
+          wakeN++;
+          wakeSum += e.time - w;
+          wakeMax = Math.max(wakeMax, e.time - w);
+        }
+        break;
+      }
+      case 'task.wake':
+        woken.set(e.tid, e.time);
+        break;
+      case 'syscall.enter':
+        entered.set(e.tid, e.time);
+        break;
+      case 'syscall.exit': {
+        const start = entered.get(e.tid);
+        if (start !== undefined) {
+          entered.delete(e.tid);
+          syscalls++;
+          latSum += e.time - start;
+          latMax = Math.max(latMax, e.time - start);
+        }
+        break;
+      }
+      case 'cpu.trap_enter': {
+        const top = tops.get(current[e.cpu] ?? 0);
+        if (top !== undefined && (e.stack === 'sp0' || e.stack === 'current') && e.spAfter <= top)
+          deepest = Math.max(deepest, top - e.spAfter);
+        break;
+      }
+      case 'kstack.account':
+        peakKb = Math.max(peakKb, e.kernelStackKb);
+        break;
+      case 'kstack.greatest_depth':
+        least = least === null ? e.bytesLeft : Math.min(least, e.bytesLeft);
+        break;
+    }
+  };
+  advance(p, { ...inputs, os }, Number.MAX_SAFE_INTEGER);
+  const r = p.result;
+  return {
+    os: os.name,
+    outcome: r?.outcome ?? 'ok',
+    cause: r?.cause ?? null,
+    simulatedNs: r?.simulatedNs ?? p.view.time,
+    events,
+    contextSwitches: switches,
+    preemptions,
+    syscalls,
+    syscallLatencyAvgNs: syscalls === 0 ? 0 : Math.round(latSum / syscalls),
+    syscallLatencyMaxNs: latMax,
+    wakeLatencyAvgNs: wakeN === 0 ? 0 : Math.round(wakeSum / wakeN),
+    wakeLatencyMaxNs: wakeMax,
+    peakKernelStackKb: peakKb,
+    leastStackBytesLeft: least,
+    deepestStackBytes: deepest,
+  };
+}
