@@ -19,7 +19,9 @@ export type SchedulerErrorCode =
   /** A scheduling policy broke its contract (picked a task it was never given, left work unscheduled). */
   | 'policy'
   /** preempt_count would go negative or overflow one of its fields. */
-  | 'preempt-count';
+  | 'preempt-count'
+  /** A checkpoint cannot be taken or loaded: a policy without `save`/`load`, or a checkpoint of other run queues. */
+  | 'no-checkpoint';
 
 /**
  * The one error class of `@ossim/scheduler`. The message names the input and the

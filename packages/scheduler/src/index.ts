@@ -3,13 +3,13 @@ import './events.ts';
 export { createPolicy, isPolicyName, POLICY_NAMES, type PolicyName, type PolicyOptions, policyFactory } from './builtins.ts';
 export { SchedulerError, type SchedulerErrorCode } from './errors.ts';
 export type { DequeueReason, EnqueueReason, MigrateReason } from './events.ts';
-export { type CfsOptions, type CfsPolicy, createCfs } from './policies/cfs.ts';
-export { createFifo } from './policies/fifo.ts';
-export { createMlfq, type MlfqOptions, type MlfqPolicy } from './policies/mlfq.ts';
-export { createPriority, type PriorityOptions } from './policies/priority.ts';
-export { createRoundRobin, DEFAULT_QUANTUM, type RoundRobinOptions } from './policies/roundRobin.ts';
-export { createSjf, createStcf } from './policies/sjf.ts';
-export type { PolicyFactory, SchedPolicy, SchedTask } from './policy.ts';
+export { type CfsOptions, type CfsPolicy, type CfsState, createCfs } from './policies/cfs.ts';
+export { createFifo, type FifoState } from './policies/fifo.ts';
+export { createMlfq, type MlfqOptions, type MlfqPolicy, type MlfqState } from './policies/mlfq.ts';
+export { createPriority, type PriorityOptions, type PriorityState } from './policies/priority.ts';
+export { createRoundRobin, DEFAULT_QUANTUM, type RoundRobinOptions, type RoundRobinState } from './policies/roundRobin.ts';
+export { createSjf, createStcf, type ShortestFirstState } from './policies/sjf.ts';
+export type { PolicyFactory, SchedPolicy, SchedTask, TaskResolver } from './policy.ts';
 export {
   HARDIRQ_MASK,
   HARDIRQ_OFFSET,
@@ -38,6 +38,7 @@ export {
   type PrevState,
   type RunQueues,
   type RunQueuesOptions,
+  type RunQueuesState,
   type TaskPlacement,
 } from './runqueue.ts';
 export {

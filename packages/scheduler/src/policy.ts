@@ -55,7 +55,25 @@ export interface SchedPolicy {
   timeSlice?(task: SchedTask, now: number): number | undefined;
   /** Forget any per-task state: the task exited or now belongs to another CPU's queue (Linux's `task_dead`, `migrate_task_rq`). */
   detach?(task: SchedTask): void;
+  /**
+   * A checkpoint of everything the policy decides from (its queues in order, per-task
+   * accounting, counters), as plain structured-cloneable data that names tasks by tid
+   * and shares nothing with the policy. Built-in policies have it; without it (and
+   * {@link SchedPolicy.load}) the run queues cannot be checkpointed.
+   */
+  save?(): unknown;
+  /**
+   * Puts back what {@link SchedPolicy.save} captured, into an instance created with the
+   * same options, turning tids back into task objects with `taskByTid`.
+   */
+  load?(state: unknown, taskByTid: TaskResolver): void;
 }
+
+/**
+ * Gives the task object of a tid when a checkpoint is loaded: the host's (the kernel's)
+ * object for that task at the checkpoint, which it passes to every later call.
+ */
+export type TaskResolver = (tid: number) => SchedTask;
 
 /** Creates the policy instance of one CPU's run queue. */
 export type PolicyFactory = (cpu: number) => SchedPolicy;

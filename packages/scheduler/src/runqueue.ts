@@ -3,7 +3,7 @@ import { type PolicyName, policyFactory } from './builtins.ts';
 import { SchedulerError } from './errors.ts';
 import type { DequeueReason, EnqueueReason, MigrateReason } from './events.ts';
 import { checkPositiveInt } from './internal/check.ts';
-import type { PolicyFactory, SchedPolicy, SchedTask } from './policy.ts';
+import type { PolicyFactory, SchedPolicy, SchedTask, TaskResolver } from './policy.ts';
 import {
   HARDIRQ_MASK,
   NMI_MASK,
@@ -44,6 +44,31 @@ export interface TaskPlacement {
   /** Its CPU: where it waits or runs, or where it last ran while it sleeps. */
   readonly cpu: number;
   readonly state: 'queued' | 'running' | 'sleeping';
+}
+
+/**
+ * A checkpoint of the run queues ({@link RunQueues.save}): plain data naming tasks by
+ * tid. Each CPU's policy state is whatever that policy's `save()` returned.
+ */
+export interface RunQueuesState {
+  readonly nrCpus: number;
+  readonly model: PreemptionModel;
+  /** Per CPU. */
+  readonly cpus: readonly {
+    /** The running task, or null. */
+    readonly curr: number | null;
+    /** The waiting tasks in the order they were queued here. */
+    readonly queued: readonly number[];
+    readonly needResched: boolean;
+    readonly needReschedLazy: boolean;
+    readonly preemptCount: number;
+    /** The task the last `sched.pick` named. */
+    readonly lastTid: number | null;
+    /** The policy's own `save()`. */
+    readonly policy: unknown;
+  }[];
+  /** Every task the run queues know (queued, running or sleeping), in the order they met them. */
+  readonly tasks: readonly { readonly tid: number; readonly cpu: number; readonly state: 'queued' | 'running' | 'sleeping' }[];
 }
 
 /** Options of {@link createRunQueues}. */
@@ -129,6 +154,20 @@ export interface RunQueues {
   preemptCountSub(cpu: number, offset: number): void;
   /** Whether `cpu` reschedules at `point` now ({@link shouldReschedule} with this CPU's state and the model). */
   shouldReschedule(cpu: number, point: PreemptionPoint): boolean;
+  /**
+   * A checkpoint of every CPU's queue, running task, need-resched flags and
+   * preempt_count, of where every known task is, and of each CPU's policy (its
+   * `save()`). Tasks are named by tid: the task objects are the host's. Throws
+   * `no-checkpoint` when a policy has no `save`/`load`.
+   */
+  save(): RunQueuesState;
+  /**
+   * Puts back what {@link RunQueues.save} captured, on run queues created with the same
+   * options. `taskByTid` gives the host's task object for each tid the checkpoint names
+   * (the objects the host passes to every later call); the queues and policies then
+   * hold those objects. Emits nothing.
+   */
+  load(state: RunQueuesState, taskByTid: TaskResolver): void;
 }
 
 interface TaskRecord {
@@ -437,5 +476,64 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     shouldReschedule(cpu, point) {
       return shouldReschedule(model, point, rqOf(cpu));
     },
+    save() {
+      for (const rq of cpus) checkpointable(rq);
+      return {
+        nrCpus,
+        model,
+        cpus: cpus.map((rq) => ({
+          curr: rq.curr === undefined ? null : rq.curr.tid,
+          queued: [...rq.queued].map((t) => t.tid),
+          needResched: rq.needResched,
+          needReschedLazy: rq.needReschedLazy,
+          preemptCount: rq.preemptCount,
+          lastTid: rq.lastTid,
+          policy: (rq.policy.save as () => unknown)(),
+        })),
+        tasks: [...records.values()].map((r) => ({ tid: r.task.tid, cpu: r.cpu, state: r.state })),
+      };
+    },
+    load(state, taskByTid) {
+      if (state.nrCpus !== nrCpus || state.model !== model || state.cpus.length !== nrCpus) {
+        throw new SchedulerError(
+          'no-checkpoint',
+          `a checkpoint of ${state.nrCpus} CPU(s) under the ${state.model} model cannot be loaded into ${nrCpus} CPU(s) under ${model}`,
+        );
+      }
+      for (const rq of cpus) checkpointable(rq);
+      const resolve = (tid: number): SchedTask => {
+        const task = taskByTid(tid);
+        if (task === undefined || task.tid !== tid) {
+          throw new SchedulerError(
+            'bad-task',
+            `the checkpoint names task ${tid}, for which taskByTid gave ${task === undefined ? 'nothing' : `task ${task.tid}`}`,
+          );
+        }
+        return task;
+      };
+      records.clear();
+      for (const r of state.tasks) records.set(r.tid, { task: resolve(r.tid), cpu: r.cpu, state: r.state });
+      state.cpus.forEach((s, id) => {
+        const rq = cpus[id] as Rq;
+        rq.curr = s.curr === null ? undefined : resolve(s.curr);
+        rq.queued.clear();
+        for (const tid of s.queued) rq.queued.add(resolve(tid));
+        rq.needResched = s.needResched;
+        rq.needReschedLazy = s.needReschedLazy;
+        rq.preemptCount = s.preemptCount;
+        rq.lastTid = s.lastTid;
+        (rq.policy.load as NonNullable<SchedPolicy['load']>)(s.policy, resolve);
+      });
+    },
   };
+}
+
+/** Throws `no-checkpoint` unless `rq`'s policy can save and load its state. */
+function checkpointable(rq: Rq): void {
+  if (rq.policy.save === undefined || rq.policy.load === undefined) {
+    throw new SchedulerError(
+      'no-checkpoint',
+      `policy ${rq.policy.name} on cpu ${rq.id} has no save()/load(): a policy must implement both for the run queues to be checkpointed`,
+    );
+  }
 }

@@ -57,4 +57,16 @@ export class OrderedQueue<T extends { readonly tid: number }> {
   toArray(): T[] {
     return this.tree.keysArray().map((k) => k.task);
   }
+
+  /** The queue as `[tid, a, b]` triples in key order (a checkpoint). */
+  save(): [tid: number, a: number, b: number][] {
+    return this.tree.keysArray().map((k) => [k.task.tid, k.a, k.b]);
+  }
+
+  /** Replaces the contents with what {@link save} returned. */
+  load(entries: readonly (readonly [number, number, number])[], taskByTid: (tid: number) => T): void {
+    this.tree.clear();
+    this.keys.clear();
+    for (const [tid, a, b] of entries) this.insert(taskByTid(tid), a, b);
+  }
 }

@@ -1,5 +1,6 @@
 import { type BTree, BTreeCtor } from '../internal/btree.ts';
 import { checkPositiveInt } from '../internal/check.ts';
+import { checkState } from '../internal/checkpoint.ts';
 import type { SchedPolicy, SchedTask } from '../policy.ts';
 import { NICE_0_LOAD, niceToWeight } from '../weights.ts';
 
@@ -23,6 +24,27 @@ export interface CfsPolicy extends SchedPolicy {
   sliceOf(task: SchedTask): number;
   /** The queued tasks in (vruntime, tid) order. */
   queued(): SchedTask[];
+}
+
+/**
+ * A checkpoint of {@link createCfs}'s policy: every scheduling entity the queue knows
+ * (in the order it met them), the running one, min_vruntime and the queued load. The
+ * tree is rebuilt from the queued entities (its order is (vruntime, tid)).
+ */
+export interface CfsState {
+  readonly policy: 'CFS';
+  readonly entities: readonly {
+    readonly tid: number;
+    readonly vruntime: number;
+    readonly weight: number;
+    readonly sliceUsed: number;
+    readonly queued: boolean;
+  }[];
+  /** The tid of the entity last picked or ticked (the running one), or null. */
+  readonly curr: number | null;
+  readonly nrQueued: number;
+  readonly minVruntime: number;
+  readonly queuedWeight: number;
 }
 
 // A task's scheduling entity. It is also its key in the tree: its vruntime only
@@ -187,6 +209,36 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
     },
     queued() {
       return tree.keysArray().map((e) => e.task);
+    },
+    save(): CfsState {
+      return {
+        policy: 'CFS',
+        entities: [...entities.values()].map(({ tid, vruntime, weight, sliceUsed, queued }) => ({
+          tid,
+          vruntime,
+          weight,
+          sliceUsed,
+          queued,
+        })),
+        curr: curr === undefined ? null : curr.tid,
+        nrQueued,
+        minVruntime,
+        queuedWeight,
+      };
+    },
+    load(state, taskByTid) {
+      const s = checkState<CfsState>(state, 'CFS');
+      tree.clear();
+      entities.clear();
+      for (const { tid, vruntime, weight, sliceUsed, queued } of s.entities) {
+        const e: CfsEntity = { tid, task: taskByTid(tid), vruntime, weight, sliceUsed, queued };
+        entities.set(tid, e);
+        if (queued) tree.set(e, undefined);
+      }
+      curr = s.curr === null ? undefined : entities.get(s.curr);
+      nrQueued = s.nrQueued;
+      minVruntime = s.minVruntime;
+      queuedWeight = s.queuedWeight;
     },
   };
 }

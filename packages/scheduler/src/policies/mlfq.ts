@@ -1,5 +1,6 @@
 import { SchedulerError } from '../errors.ts';
 import { checkNonNegativeInt, checkPositiveInt } from '../internal/check.ts';
+import { checkState } from '../internal/checkpoint.ts';
 import { Deque } from '../internal/deque.ts';
 import type { SchedPolicy, SchedTask } from '../policy.ts';
 import { DEFAULT_QUANTUM } from './roundRobin.ts';
@@ -26,6 +27,19 @@ export interface MlfqPolicy extends SchedPolicy {
   levelOf(tid: number): number | undefined;
   /** The queued tasks of each level, front first. */
   queues(): SchedTask[][];
+}
+
+/**
+ * A checkpoint of {@link createMlfq}'s policy: each level's queue (tids, front first),
+ * each known task's `[tid, level, allotment used, slice used]`, and the next boost time.
+ */
+export interface MlfqState {
+  readonly policy: 'MLFQ';
+  readonly queues: readonly (readonly number[])[];
+  readonly entities: readonly (readonly [number, number, number, number])[];
+  readonly nrQueued: number;
+  /** Infinity when the policy never boosts. */
+  readonly nextBoost: number;
 }
 
 interface MlfqEntity {
@@ -149,6 +163,28 @@ export function createMlfq(options: MlfqOptions = {}): MlfqPolicy {
     },
     levelOf(tid) {
       return entities.get(tid)?.level;
+    },
+    save(): MlfqState {
+      return {
+        policy: 'MLFQ',
+        queues: queues.map((q) => q.toArray().map((t) => t.tid)),
+        entities: [...entities].map(([tid, e]) => [tid, e.level, e.allotUsed, e.sliceUsed] as const),
+        nrQueued,
+        nextBoost,
+      };
+    },
+    load(state, taskByTid) {
+      const s = checkState<MlfqState>(state, 'MLFQ');
+      if (s.queues.length !== levels)
+        throw new SchedulerError('no-checkpoint', `an MLFQ checkpoint of ${s.queues.length} levels cannot be loaded into ${levels}`);
+      queues.forEach((q, level) => {
+        q.clear();
+        for (const tid of s.queues[level] as readonly number[]) q.push(taskByTid(tid));
+      });
+      entities.clear();
+      for (const [tid, level, allotUsed, sliceUsed] of s.entities) entities.set(tid, { level, allotUsed, sliceUsed });
+      nrQueued = s.nrQueued;
+      nextBoost = s.nextBoost;
     },
     queues() {
       return queues.map((q) => q.toArray());

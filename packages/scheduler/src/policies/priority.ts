@@ -1,4 +1,5 @@
 import { checkPositiveInt } from '../internal/check.ts';
+import { checkState } from '../internal/checkpoint.ts';
 import { OrderedQueue } from '../internal/orderedQueue.ts';
 import type { SchedPolicy, SchedTask } from '../policy.ts';
 
@@ -9,6 +10,17 @@ export interface PriorityOptions {
    * (the default) each runs until it blocks or finishes, like SCHED_FIFO.
    */
   readonly quantum?: number;
+}
+
+/**
+ * A checkpoint of {@link createPriority}'s policy: the queue as `[tid, priority, arrival
+ * seq]` in run order, the next arrival seq and the running task's used slice.
+ */
+export interface PriorityState {
+  readonly policy: 'PRIO';
+  readonly queue: readonly (readonly [number, number, number])[];
+  readonly seq: number;
+  readonly used: number;
 }
 
 /**
@@ -46,6 +58,15 @@ export function createPriority(options: PriorityOptions = {}): SchedPolicy {
     },
     wakeupPreempt(curr, woken) {
       return woken.priority < curr.priority;
+    },
+    save(): PriorityState {
+      return { policy: 'PRIO', queue: queue.save(), seq, used };
+    },
+    load(state, taskByTid) {
+      const s = checkState<PriorityState>(state, 'PRIO');
+      queue.load(s.queue, taskByTid);
+      seq = s.seq;
+      used = s.used;
     },
   };
 }

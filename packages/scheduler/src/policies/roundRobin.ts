@@ -1,4 +1,5 @@
 import { checkPositiveInt } from '../internal/check.ts';
+import { checkState } from '../internal/checkpoint.ts';
 import { Deque } from '../internal/deque.ts';
 import type { SchedPolicy, SchedTask } from '../policy.ts';
 
@@ -9,6 +10,13 @@ export const DEFAULT_QUANTUM = 10_000_000;
 export interface RoundRobinOptions {
   /** The time slice (default {@link DEFAULT_QUANTUM}). */
   readonly quantum?: number;
+}
+
+/** A checkpoint of {@link createRoundRobin}'s policy: the queue's tids, front first, and the running task's used slice. */
+export interface RoundRobinState {
+  readonly policy: 'RR';
+  readonly queue: readonly number[];
+  readonly used: number;
 }
 
 /**
@@ -41,6 +49,15 @@ export function createRoundRobin(options: RoundRobinOptions = {}): SchedPolicy {
     },
     timeSlice() {
       return Math.max(0, quantum - used);
+    },
+    save(): RoundRobinState {
+      return { policy: 'RR', queue: queue.toArray().map((t) => t.tid), used };
+    },
+    load(state, taskByTid) {
+      const s = checkState<RoundRobinState>(state, 'RR');
+      queue.clear();
+      for (const tid of s.queue) queue.push(taskByTid(tid));
+      used = s.used;
     },
   };
 }

@@ -1,11 +1,22 @@
+import { checkState } from '../internal/checkpoint.ts';
 import { OrderedQueue } from '../internal/orderedQueue.ts';
 import type { SchedPolicy, SchedTask } from '../policy.ts';
 
 const lengthOf = (task: SchedTask): number => task.length ?? Number.POSITIVE_INFINITY;
 const remainingOf = (task: SchedTask): number => task.remaining ?? task.length ?? Number.POSITIVE_INFINITY;
 
+/**
+ * A checkpoint of {@link createSjf}'s or {@link createStcf}'s policy: the queue as
+ * `[tid, key, tid]` in run order (the key is the length, or the remaining time, the task
+ * had when it was queued).
+ */
+export interface ShortestFirstState {
+  readonly policy: 'SJF' | 'STCF';
+  readonly queue: readonly (readonly [number, number, number])[];
+}
+
 /** A run-to-completion policy whose queue is ordered by `key` (ties by tid). */
-function shortestFirst(name: string, key: (task: SchedTask) => number, preemptOnWake: boolean): SchedPolicy {
+function shortestFirst(name: 'SJF' | 'STCF', key: (task: SchedTask) => number, preemptOnWake: boolean): SchedPolicy {
   const queue = new OrderedQueue<SchedTask>();
   const policy: SchedPolicy = {
     name,
@@ -23,6 +34,12 @@ function shortestFirst(name: string, key: (task: SchedTask) => number, preemptOn
     },
     tick() {
       return false;
+    },
+    save(): ShortestFirstState {
+      return { policy: name, queue: queue.save() };
+    },
+    load(state, taskByTid) {
+      queue.load(checkState<ShortestFirstState>(state, name).queue, taskByTid);
     },
   };
   if (preemptOnWake) policy.wakeupPreempt = (curr, woken) => key(woken) < key(curr);
