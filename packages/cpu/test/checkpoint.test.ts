@@ -93,8 +93,8 @@ describe('Machine checkpoints', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 50, max: 2000 }),
-        fc.array(opArb, { maxLength: 12 }),
-        fc.array(opArb, { minLength: 1, maxLength: 12 }),
+        fc.array(opArb, { maxLength: 12, size: 'max' }),
+        fc.array(opArb, { minLength: 1, maxLength: 12, size: 'max' }),
         (quantum, before, after) => {
           const a = machineRig(quantum);
           for (const op of before) apply(a, op);

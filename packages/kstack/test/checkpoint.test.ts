@@ -163,8 +163,8 @@ describe('kernel-stack allocator checkpoints', () => {
     fc.assert(
       fc.property(
         configArb,
-        fc.array(opArb, { maxLength: 30 }),
-        fc.array(opArb, { minLength: 1, maxLength: 30 }),
+        fc.array(opArb, { maxLength: 40, size: 'max' }),
+        fc.array(opArb, { minLength: 1, maxLength: 40, size: 'max' }),
         (config, before, after) => {
           const a = make(config);
           continueWith(a, before);
@@ -177,6 +177,7 @@ describe('kernel-stack allocator checkpoints', () => {
           const b = make(config);
           b.r.memory.load(memory);
           b.r.kstack.load(state);
+          expect(b.r.kstack.save()).toEqual(state);
           b.tids = tids;
           b.nextTid = nextTid;
           expect(continueWith(b, after)).toEqual(expected);

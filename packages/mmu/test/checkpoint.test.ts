@@ -221,37 +221,41 @@ function continueWith(w: World, ops: readonly Op[], saves: MmuState[] | null): {
 describe('MMU checkpoints', () => {
   it('load(save()) then the same operations gives the same events, values, memory, TLBs and address spaces as never saving (fast-check)', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), fc.array(opArb, { minLength: 1, maxLength: 40 }), (before, after) => {
-        const start: Op[] = [{ kind: 'create' }, { kind: 'switch', cpu: 0, pick: 1 }, ...before];
-        // Never saved.
-        const never = world();
-        for (const op of start) apply(never, op, null);
-        const expected = continueWith(never, after, null);
+      fc.property(
+        fc.array(opArb, { minLength: 5, maxLength: 40, size: 'max' }),
+        fc.array(opArb, { minLength: 1, maxLength: 40, size: 'max' }),
+        (before, after) => {
+          const start: Op[] = [{ kind: 'create' }, { kind: 'switch', cpu: 0, pick: 1 }, ...before];
+          // Never saved.
+          const never = world();
+          for (const op of start) apply(never, op, null);
+          const expected = continueWith(never, after, null);
 
-        // Saved (and saving again along the way).
-        const a = world();
-        for (const op of start) apply(a, op, []);
-        const checkpoint = a.mmu.save();
-        const running = [...a.running];
-        const vmallocs = [...a.vmallocs];
-        const saves: MmuState[] = [];
-        expect(continueWith(a, after, saves)).toEqual(expected);
+          // Saved (and saving again along the way).
+          const a = world();
+          for (const op of start) apply(a, op, []);
+          const checkpoint = a.mmu.save();
+          const running = [...a.running];
+          const vmallocs = [...a.vmallocs];
+          const saves: MmuState[] = [];
+          expect(continueWith(a, after, saves)).toEqual(expected);
 
-        // A fresh MMU loaded from the checkpoint.
-        const b = world();
-        b.mmu.load(structuredClone(checkpoint));
-        b.running = [...running];
-        b.vmallocs = [...vmallocs];
-        expect(continueWith(b, after, null)).toEqual(expected);
+          // A fresh MMU loaded from the checkpoint.
+          const b = world();
+          b.mmu.load(structuredClone(checkpoint));
+          b.running = [...running];
+          b.vmallocs = [...vmallocs];
+          expect(continueWith(b, after, null)).toEqual(expected);
 
-        // The same MMU sent back to the checkpoint (seeking backwards), twice.
-        for (let round = 0; round < 2; round++) {
-          a.mmu.load(checkpoint);
-          a.running = [...running];
-          a.vmallocs = [...vmallocs];
-          expect(continueWith(a, after, null)).toEqual(expected);
-        }
-      }),
+          // The same MMU sent back to the checkpoint (seeking backwards), twice.
+          for (let round = 0; round < 2; round++) {
+            a.mmu.load(checkpoint);
+            a.running = [...running];
+            a.vmallocs = [...vmallocs];
+            expect(continueWith(a, after, null)).toEqual(expected);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
