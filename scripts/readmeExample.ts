@@ -6,6 +6,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 
+let examples = 0;
+
 /**
  * Runs the first ```ts block of `<packageDir>/README.md` (the first after the line
  * `after`, when given) and returns its code and the arguments of every `console.log` it made.
@@ -19,7 +21,8 @@ export async function runReadmeExample(packageDir: string, options: { after?: st
   const code = /```ts\n([\s\S]*?)```/.exec(readme.slice(from))?.[1];
   if (code === undefined) throw new Error(`${name}'s README has no ts example`);
   // Beside the tests, so that the package's dependencies resolve as they do for them.
-  const file = join(packageDir, 'test', `.readme-example-${process.pid}.ts`);
+  // A new name for each example: a second import of the same path would return the first module.
+  const file = join(packageDir, 'test', `.readme-example-${process.pid}-${++examples}.ts`);
   writeFileSync(file, code.replaceAll(`'${name}/node'`, "'../src/node.ts'").replaceAll(`'${name}'`, "'../src/index.ts'"));
   const logs: unknown[][] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {

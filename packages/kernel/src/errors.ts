@@ -6,7 +6,9 @@ export type KernelErrorCode =
   | 'unknown-preset'
   | 'unknown-scenario'
   | 'bad-option'
-  | 'no-memory';
+  | 'no-memory'
+  /** A checkpoint that does not belong to this kernel's inputs, or is malformed. */
+  | 'bad-checkpoint';
 
 /**
  * The error `@ossim/kernel` throws for bad input: a bad OS variant (the message names

@@ -8,21 +8,23 @@ import {
   type Image,
   loadImage,
   type Machine,
+  type MachineState,
   PS,
   type SymbolTable,
   Vector,
 } from '@ossim/cpu';
-import { createSimulation, type EventLog, type Simulation } from '@ossim/eventlog';
+import { createSimulation, type EventLog, type Simulation, type Snapshot, stateHash } from '@ossim/eventlog';
 import {
   createKstackAllocator,
   type KernelStack,
   type KstackAllocator,
   type KstackMemory,
+  type KstackState,
   STACK_END_MAGIC,
   THREAD_INFO_OFFSETS,
 } from '@ossim/kstack';
-import { type AddressSpace, createMmu, type Mmu, PAGE_OFFSET, parseProtection } from '@ossim/mmu';
-import { createPolicy, createRunQueues, HARDIRQ_OFFSET, type RunQueues, type SchedTask } from '@ossim/scheduler';
+import { type AddressSpace, createMmu, type Mmu, type MmuState, PAGE_OFFSET, parseProtection } from '@ossim/mmu';
+import { createPolicy, createRunQueues, HARDIRQ_OFFSET, type RunQueues, type RunQueuesState, type SchedTask } from '@ossim/scheduler';
 import {
   CLONE,
   ERRNO,
@@ -141,6 +143,8 @@ export interface Kernel {
   pause(): void;
   /** Every task alive or not yet reaped, by tid. */
   tasks(): TaskInfo[];
+  /** The tid running on `cpu` now (`cpu_curr(cpu)`), 0 for its idle task. */
+  current(cpu: number): number;
   task(tid: number): TaskInfo | undefined;
   /** The words of a kernel stack from `sp` to its top, symbolized where they are return addresses: `/proc/PID/stack`-like. */
   stackTrace(tid: number): string[];
@@ -154,10 +158,129 @@ export interface Kernel {
   readonly outcome: Outcome;
   /** Reads a kernel-virtual word (through the kernel page tables). */
   readKernel32(vaddr: number): number;
+  /**
+   * A checkpoint of the whole run as it is now: take it between runs (after `run()` returned,
+   * e.g. after {@link Kernel.pause}). Frames of memory are shared copy-on-write with the
+   * running machine, so a checkpoint costs the frames written since the previous one.
+   * What follows the log from outside (a recorder, a view) is not in it: save those beside it.
+   */
+  checkpoint(): KernelCheckpoint;
+  /**
+   * Puts the run back where `checkpoint` was taken, on a kernel created with the same inputs
+   * (else a {@link KernelError} `bad-checkpoint`); `run()` then continues with the same events,
+   * seq for seq, as the run that took it.
+   */
+  restore(checkpoint: KernelCheckpoint): void;
   /** Simulated instructions executed by all CPUs. */
   readonly instructions: number;
   /** Context switches so far. */
   readonly contextSwitches: number;
+}
+
+/**
+ * A checkpoint of a whole run ({@link Kernel.checkpoint}): the simulation (clock, random,
+ * timers, log position), the machine, memory, kernel stacks, run queues and the kernel's
+ * own tables. Plain data and typed arrays: it survives `structuredClone` and `postMessage`.
+ */
+export interface KernelCheckpoint {
+  readonly version: 1;
+  /** A hash of the run's inputs (variant, workload, seed): a checkpoint restores only onto the same inputs. */
+  readonly fingerprint: string;
+  /** The seq of the last event before the checkpoint. */
+  readonly seq: number;
+  /** Simulated time, ns. */
+  readonly time: number;
+  readonly sim: Snapshot;
+  readonly machine: MachineState;
+  readonly mmu: MmuState;
+  readonly kstack: KstackState;
+  readonly rq: RunQueuesState;
+  readonly kernel: KernelState;
+}
+
+/** The kernel's own tables in a checkpoint: tasks by key (tid, or -1 - cpu for idle), thread groups, pipes, disk requests. */
+export interface KernelState {
+  readonly tasks: readonly TaskState_[];
+  /** Keys of the tasks in the task table, in its order. */
+  readonly live: readonly number[];
+  readonly running: readonly number[];
+  readonly groups: readonly {
+    tgid: number;
+    live: number;
+    files: ({ kind: File['kind']; pipe: number | null; end: File['end']; offset: number } | null)[];
+    rlimStack: { cur: number; max: number };
+    threads: number[];
+  }[];
+  readonly pipes: readonly { id: number; data: number[]; readers: number; writers: number; readWait: number[]; writeWait: number[] }[];
+  readonly diskReqs: readonly {
+    id: number;
+    task: number;
+    op: 'read' | 'write';
+    pages: { paddr: number; len: number }[];
+    bytes: number;
+    offset: number;
+    done: boolean;
+  }[];
+  readonly diskPending: readonly number[];
+  readonly diskDone: readonly number[];
+  readonly disk: Uint8Array;
+  readonly futexQueues: readonly (readonly [string, number[]])[];
+  readonly kthreadRequests: readonly { name: string; cycles: number; period: number }[];
+  readonly lastTick: readonly number[];
+  readonly mms: readonly { id: number; refs: number; mmapNext: number }[];
+  readonly freeTs: readonly number[];
+  readonly pageCache: readonly (readonly [string, number[]])[];
+  readonly lastNr: readonly (readonly [number, number])[];
+  readonly scalars: {
+    nextPid: number;
+    consoleText: string;
+    outcome: Outcome;
+    cause: string | null;
+    stopped: boolean;
+    finishing: boolean;
+    finished: boolean;
+    booted: boolean;
+    switches: number;
+    nextPipe: number;
+    nextReq: number;
+    userTasksAlive: number;
+    nicPackets: number;
+  };
+}
+
+/** One task in a checkpoint: its fields, with objects it shares named by id. */
+interface TaskState_ {
+  key: number;
+  tid: number;
+  tgid: number;
+  ppid: number;
+  comm: string;
+  state: TaskState;
+  mm: number | null;
+  activeMm: number | null;
+  ts: number;
+  kstack: KernelStack | null;
+  idleStack: { base: number; top: number } | null;
+  userStack: { base: number; top: number } | null;
+  nvcsw: number;
+  nivcsw: number;
+  exitCode: number | null;
+  cpu: number;
+  kthread: boolean;
+  idle: boolean;
+  sched: SchedTask;
+  group: number | null;
+  wait:
+    | { kind: 'disk'; req: number }
+    | { kind: 'sleep'; expired: boolean; timer: number }
+    | { kind: 'queue'; woken: boolean }
+    | { kind: 'wait4' }
+    | null;
+  killed: boolean;
+  worker: { cycles: number; period: number; pending: boolean } | null;
+  switchedOut: boolean;
+  reaped: boolean;
+  lastSwitchIn: number;
 }
 
 interface Mm {
@@ -1788,6 +1911,284 @@ export function createKernel(options: KernelOptions): Kernel {
     return lines.join('\n');
   };
 
+  // ---- checkpoints ----
+  /** A task's key in a checkpoint: its tid, or -1 - cpu for an idle task (all have tid 0). */
+  const keyOf = (t: Task): number => (t.idle ? -1 - t.cpu : t.tid);
+  const saveState = (): KernelState => {
+    // Every task reachable from the kernel's state, the released ones still named by a thread group or a queue included.
+    const all = new Map<number, Task>();
+    const see = (t: Task): void => {
+      if (!all.has(keyOf(t))) all.set(keyOf(t), t);
+    };
+    for (const t of idle) see(t);
+    for (const t of tasks.values()) see(t);
+    const groups = new Map<number, Group>();
+    const pipes = new Map<number, PipeObj>();
+    const reqs = new Map<number, DiskReq>();
+    for (const t of [...all.values()]) if (t.group !== null) groups.set(t.group.tgid, t.group);
+    for (const g of groups.values()) {
+      for (const th of g.threads) see(th);
+      for (const f of g.files) if (f?.pipe) pipes.set(f.pipe.id, f.pipe);
+    }
+    for (const p of pipes.values()) for (const t of [...p.readWait, ...p.writeWait]) see(t);
+    for (const q of futexQueues.values()) for (const t of q) see(t);
+    for (const r of [...diskPending.values(), ...diskDone]) reqs.set(r.id, r);
+    for (const t of all.values()) if (t.wait?.kind === 'disk') reqs.set(t.wait.req.id, t.wait.req);
+    for (const r of reqs.values()) see(r.task);
+    for (const t of all.values()) if (t.group !== null && !groups.has(t.group.tgid)) groups.set(t.group.tgid, t.group);
+    return {
+      tasks: [...all.values()].map((t) => ({
+        key: keyOf(t),
+        tid: t.tid,
+        tgid: t.tgid,
+        ppid: t.ppid,
+        comm: t.comm,
+        state: t.state,
+        mm: t.mm?.as.id ?? null,
+        activeMm: t.activeMm?.as.id ?? null,
+        ts: t.ts,
+        kstack: t.kstack === null ? null : { ...t.kstack },
+        idleStack: t.idleStack,
+        userStack: t.userStack,
+        nvcsw: t.nvcsw,
+        nivcsw: t.nivcsw,
+        exitCode: t.exitCode,
+        cpu: t.cpu,
+        kthread: t.kthread,
+        idle: t.idle,
+        sched: { ...t.sched },
+        group: t.group?.tgid ?? null,
+        wait: t.wait === null ? null : t.wait.kind === 'disk' ? { kind: 'disk', req: t.wait.req.id } : { ...t.wait },
+        killed: t.killed,
+        worker: t.worker === null ? null : { ...t.worker },
+        switchedOut: t.switchedOut,
+        reaped: t.reaped,
+        lastSwitchIn: t.lastSwitchIn,
+      })),
+      live: [...tasks.keys()],
+      running: running.map(keyOf),
+      groups: [...groups.values()].map((g) => ({
+        tgid: g.tgid,
+        live: g.live,
+        files: g.files.map((f) => (f === null ? null : { kind: f.kind, pipe: f.pipe?.id ?? null, end: f.end, offset: f.offset })),
+        rlimStack: { ...g.rlimStack },
+        threads: g.threads.map(keyOf),
+      })),
+      pipes: [...pipes.values()].map((p) => ({
+        id: p.id,
+        data: p.data.slice(),
+        readers: p.readers,
+        writers: p.writers,
+        readWait: p.readWait.map(keyOf),
+        writeWait: p.writeWait.map(keyOf),
+      })),
+      diskReqs: [...reqs.values()].map((r) => ({
+        id: r.id,
+        task: keyOf(r.task),
+        op: r.op,
+        pages: r.pages.map((p) => ({ ...p })),
+        bytes: r.bytes,
+        offset: r.offset,
+        done: r.done,
+      })),
+      diskPending: [...diskPending.keys()],
+      diskDone: diskDone.map((r) => r.id),
+      disk: disk.slice(),
+      futexQueues: [...futexQueues].map(([k, q]) => [k, q.map(keyOf)]),
+      kthreadRequests: kthreadRequests.map((k) => ({ ...k })),
+      lastTick: lastTick.slice(),
+      mms: [...mms.values()].map((m) => ({ id: m.as.id, refs: m.refs, mmapNext: m.mmapNext })),
+      freeTs: freeTs.slice(),
+      pageCache: [...pageCache].map(([img, frames]) => [programName(img), frames.slice()]),
+      lastNr: [...lastNr],
+      scalars: {
+        nextPid,
+        consoleText,
+        outcome,
+        cause,
+        stopped,
+        finishing,
+        finished,
+        booted,
+        switches,
+        nextPipe,
+        nextReq,
+        userTasksAlive,
+        nicPackets,
+      },
+    };
+  };
+  const programName = (img: Image): string => {
+    for (const [name, p] of programs) if (p === img) return name;
+    throw new KernelError('bad-checkpoint', 'a program in the page cache has no name');
+  };
+  const loadState = (st: KernelState): void => {
+    if (st.scalars.booted && !programs.has('init')) programs.set('init', assembleProgram('init', initProgram()));
+    const mmOf = new Map<number, Mm>();
+    mms.clear();
+    for (const m of st.mms) {
+      const as = mmu.addressSpace(m.id);
+      if (as === null)
+        throw new KernelError('bad-checkpoint', `the kernel names address space ${m.id}, which the MMU's checkpoint does not hold`);
+      const mm: Mm = { as, refs: m.refs, mmapNext: m.mmapNext };
+      mms.set(m.id, mm);
+      mmOf.set(m.id, mm);
+    }
+    const mmById = (id: number | null): Mm | null => {
+      if (id === null) return null;
+      const mm = mmOf.get(id);
+      if (mm === undefined) throw new KernelError('bad-checkpoint', `a task names address space ${id}, which the checkpoint does not hold`);
+      return mm;
+    };
+    const byKey = new Map<number, Task>();
+    for (const d of st.tasks) {
+      const t: Task = {
+        tid: d.tid,
+        tgid: d.tgid,
+        ppid: d.ppid,
+        comm: d.comm,
+        state: d.state,
+        mm: mmById(d.mm),
+        activeMm: mmById(d.activeMm),
+        ts: d.ts,
+        kstack: d.kstack === null ? null : kstack.has(d.tid) ? kstack.stackOf(d.tid) : d.kstack,
+        idleStack: d.idleStack,
+        userStack: d.userStack,
+        nvcsw: d.nvcsw,
+        nivcsw: d.nivcsw,
+        exitCode: d.exitCode,
+        cpu: d.cpu,
+        kthread: d.kthread,
+        idle: d.idle,
+        sched: { ...d.sched },
+        group: null,
+        wait: null,
+        killed: d.killed,
+        worker: d.worker === null ? null : { ...d.worker },
+        switchedOut: d.switchedOut,
+        reaped: d.reaped,
+        lastSwitchIn: d.lastSwitchIn,
+      };
+      byKey.set(d.key, t);
+    }
+    const task = (key: number): Task => {
+      const t = byKey.get(key);
+      if (t === undefined) throw new KernelError('bad-checkpoint', `the checkpoint names task ${key}, which it does not hold`);
+      return t;
+    };
+    const pipeObjs = new Map<number, PipeObj>(
+      st.pipes.map((p) => [
+        p.id,
+        {
+          id: p.id,
+          data: p.data.slice(),
+          readers: p.readers,
+          writers: p.writers,
+          readWait: p.readWait.map(task),
+          writeWait: p.writeWait.map(task),
+        },
+      ]),
+    );
+    const groupObjs = new Map<number, Group>(
+      st.groups.map((g) => [
+        g.tgid,
+        {
+          tgid: g.tgid,
+          live: g.live,
+          files: g.files.map((f) =>
+            f === null
+              ? null
+              : { kind: f.kind, pipe: f.pipe === null ? null : (pipeObjs.get(f.pipe) ?? null), end: f.end, offset: f.offset },
+          ),
+          rlimStack: { ...g.rlimStack },
+          threads: g.threads.map(task),
+        },
+      ]),
+    );
+    const reqObjs = new Map<number, DiskReq>(
+      st.diskReqs.map((r) => [
+        r.id,
+        { id: r.id, task: task(r.task), op: r.op, pages: r.pages.map((p) => ({ ...p })), bytes: r.bytes, offset: r.offset, done: r.done },
+      ]),
+    );
+    for (const d of st.tasks) {
+      const t = task(d.key);
+      t.group = d.group === null ? null : (groupObjs.get(d.group) ?? null);
+      if (d.wait === null) t.wait = null;
+      else if (d.wait.kind === 'disk') {
+        const req = reqObjs.get(d.wait.req);
+        if (req === undefined)
+          throw new KernelError('bad-checkpoint', `task ${d.tid} waits on disk request ${d.wait.req}, which the checkpoint does not hold`);
+        t.wait = { kind: 'disk', req };
+      } else t.wait = { ...d.wait };
+    }
+    tasks.clear();
+    byTs.clear();
+    for (const key of st.live) {
+      const t = task(key);
+      tasks.set(t.tid, t);
+      byTs.set(t.ts, t);
+    }
+    idle.length = 0;
+    for (const d of st.tasks) {
+      if (!d.idle) continue;
+      const t = task(d.key);
+      idle[t.cpu] = t;
+      byTs.set(t.ts, t);
+    }
+    running.length = 0;
+    for (const key of st.running) running.push(task(key));
+    diskPending.clear();
+    for (const id of st.diskPending) diskPending.set(id, reqObjs.get(id) as DiskReq);
+    diskDone.length = 0;
+    for (const id of st.diskDone) diskDone.push(reqObjs.get(id) as DiskReq);
+    disk.set(st.disk);
+    futexQueues.clear();
+    for (const [k, q] of st.futexQueues) futexQueues.set(k, q.map(task));
+    kthreadRequests.length = 0;
+    for (const k of st.kthreadRequests) kthreadRequests.push({ ...k });
+    for (const [i, v] of st.lastTick.entries()) lastTick[i] = v;
+    freeTs.length = 0;
+    freeTs.push(...st.freeTs);
+    pageCache.clear();
+    for (const [name, frames] of st.pageCache) {
+      const img = programs.get(name);
+      if (img === undefined)
+        throw new KernelError('bad-checkpoint', `the page cache names program ${JSON.stringify(name)}, which this workload does not have`);
+      pageCache.set(img, frames.slice());
+    }
+    lastNr.clear();
+    for (const [tid, nr] of st.lastNr) lastNr.set(tid, nr);
+    ({
+      nextPid,
+      consoleText,
+      outcome,
+      cause,
+      stopped,
+      finishing,
+      finished,
+      booted,
+      switches,
+      nextPipe,
+      nextReq,
+      userTasksAlive,
+      nicPackets,
+    } = st.scalars);
+    paused = false;
+    planTarget = Number.POSITIVE_INFINITY;
+  };
+  /** Which inputs a checkpoint belongs to: restoring it on a kernel of other inputs is refused. */
+  let inputsHash: string | undefined;
+  const fingerprint = (): string => {
+    inputsHash ??= stateHash({ os, workload, seed });
+    return inputsHash;
+  };
+  const sched = (tid: number): SchedTask => {
+    for (const t of tasks.values()) if (t.sched.tid === tid) return t.sched;
+    for (const t of idle) if (t.sched.tid === tid) return t.sched;
+    throw new KernelError('bad-checkpoint', `the run queues name task ${tid}, which the checkpoint does not hold`);
+  };
+
   const info = (t: Task): TaskInfo => {
     let userStack = t.userStack;
     if (userStack !== null && t.mm !== null && t.tid === t.tgid) {
@@ -1863,12 +2264,50 @@ export function createKernel(options: KernelOptions): Kernel {
       paused = true;
       machine.stop();
     },
+    checkpoint() {
+      if (log.dispatching) {
+        throw new KernelError(
+          'bad-checkpoint',
+          'a checkpoint is taken between runs (after run() returned, e.g. paused), not while an event is dispatched',
+        );
+      }
+      return {
+        version: 1,
+        fingerprint: fingerprint(),
+        seq: log.lastSeq,
+        time: machine.clock.now,
+        sim: sim.snapshot(),
+        machine: machine.save(),
+        mmu: mmu.save(),
+        kstack: kstack.save(),
+        rq: rq.save(),
+        kernel: saveState(),
+      };
+    },
+    restore(cp) {
+      if (cp.version !== 1) throw new KernelError('bad-checkpoint', `checkpoint version ${String(cp.version)} is not supported`);
+      if (cp.fingerprint !== fingerprint()) {
+        throw new KernelError('bad-checkpoint', 'the checkpoint was taken on a run of other inputs (OS variant, workload or seed)');
+      }
+      if (log.dispatching) throw new KernelError('bad-checkpoint', 'restore() is called between runs, not while an event is dispatched');
+      sim.restore(cp.sim);
+      mmu.load(cp.mmu);
+      machine.load(cp.machine);
+      kstack.load(cp.kstack);
+      loadState(cp.kernel);
+      rq.load(cp.rq, sched);
+    },
     tasks() {
       return [...idle, ...[...tasks.values()].sort((a, b) => a.tid - b.tid)].map(info);
     },
     task(tid) {
       const t = tasks.get(tid);
       return t === undefined ? undefined : info(t);
+    },
+    current(cpu) {
+      const t = running[cpu];
+      if (t === undefined || !Number.isInteger(cpu)) throw new KernelError('bad-option', `cpu ${cpu}: the machine has ${os.cpus} CPU(s)`);
+      return t.idle ? 0 : t.tid;
     },
     stackTrace(tid) {
       const t = tasks.get(tid);

@@ -23,3 +23,9 @@ it('the README example runs and prints what it says', async () => {
   ])
     expect(code).toContain(text);
 });
+
+it('the README checkpoint example runs and prints what it says', async () => {
+  const { code, logs } = await runReadmeExample(join(import.meta.dirname, '..'), { after: '## Checkpoints' });
+  expect(logs).toEqual([[80, true, true, 'done\n']]);
+  expect(code).toContain('// 80 true true "done\\n"');
+});

@@ -1,0 +1,134 @@
+import type { OssimEvent } from '@ossim/eventlog';
+import { describe, expect, it } from 'vitest';
+import { buildWorkload, createKernel, type Kernel, type KernelCheckpoint, KernelError, PRESETS, type PresetName } from '../src/index.ts';
+
+/** Threads, fork and wait, pipes, disk I/O by DMA, sleeps, kernel threads and NIC interrupts: most of the kernel's state at once. */
+const workload = buildWorkload({
+  name: 'checkpoint-mix',
+  processes: [
+    {
+      comm: 'mixer',
+      steps: [
+        {
+          op: 'threads',
+          count: 3,
+          steps: [{ op: 'getpid' }, { op: 'call', depth: 4, cycles: 300 }, { op: 'sleep', ns: 400_000 }, { op: 'yield' }],
+        },
+        { op: 'disk-write', bytes: 3000 },
+        {
+          op: 'fork',
+          child: [
+            { op: 'write', text: 'child\n' },
+            { op: 'disk-read', bytes: 512 },
+            { op: 'exit', code: 3 },
+          ],
+        },
+        { op: 'wait' },
+      ],
+    },
+    { comm: 'pinger', steps: [{ op: 'pipe-pingpong', rounds: 6 }] },
+  ],
+  kthreads: [{ name: 'kworker/0:1', cycles: 2_000, period: 500_000 }],
+  nic: [300_000, 900_000, 1_700_000],
+});
+
+const UNTIL = 50_000_000;
+
+/** A kernel whose every event from seq 1 is kept in `events`. */
+function recorded(preset: PresetName): { k: Kernel; events: OssimEvent[] } {
+  const events: OssimEvent[] = [];
+  const k = createKernel({ os: PRESETS[preset], workload, attach: (log) => log.listen((e) => events.push(e)) });
+  return { k, events };
+}
+
+/** A kernel run paused just after event `seq`, with the events it appended. */
+function pausedAt(preset: PresetName, seq: number): { k: Kernel; events: OssimEvent[] } {
+  const { k, events } = recorded(preset);
+  k.log.listen((e) => {
+    if (e.seq === seq) k.pause();
+  });
+  k.run({ until: UNTIL });
+  return { k, events };
+}
+
+const upTo = (events: readonly OssimEvent[], seq: number): OssimEvent[] => events.filter((e) => e.seq <= seq);
+const after = (events: readonly OssimEvent[], seq: number): OssimEvent[] => events.filter((e) => e.seq > seq);
+
+const comparable = (events: readonly OssimEvent[]): string => JSON.stringify(events);
+
+describe.each(['i386', 'x86_64', 'xv6', 'single-stack'] as const)('checkpoints on %s', (preset) => {
+  const whole = (() => {
+    const { k, events } = recorded(preset);
+    const result = k.run({ until: UNTIL });
+    return { events, result, console: k.console, tasks: k.tasks() };
+  })();
+
+  it('the workload runs long enough to checkpoint in its middle', () => {
+    expect(whole.events.length).toBeGreaterThan(150);
+  });
+
+  it.each([0.1, 0.5, 0.9])('restored on a new kernel at %s of the run, it continues with the same events, seq for seq', (fraction) => {
+    const seq = Math.floor(whole.events.length * fraction);
+    const first = pausedAt(preset, seq);
+    // Paused at the next instruction boundary: the events up to there are the run's.
+    const at = first.k.log.lastSeq;
+    expect(at).toBeGreaterThanOrEqual(seq);
+    expect(comparable(first.events)).toBe(comparable(upTo(whole.events, at)));
+    const cp: KernelCheckpoint = structuredClone(first.k.checkpoint());
+    expect(cp.seq).toBe(at);
+
+    const second = createKernel({ os: PRESETS[preset], workload });
+    const resumed: OssimEvent[] = [];
+    second.log.listen((e) => resumed.push(e));
+    second.restore(cp);
+    const result = second.run({ until: UNTIL });
+    expect(comparable(resumed)).toBe(comparable(after(whole.events, at)));
+    expect(result).toEqual(whole.result);
+    expect(second.console).toBe(whole.console);
+    expect(second.tasks()).toEqual(whole.tasks);
+  });
+
+  it('restored on the same kernel after it ran on (seeking back), it runs the same events again', () => {
+    const seq = Math.floor(whole.events.length * 0.4);
+    const { k, events } = pausedAt(preset, seq);
+    const at = k.log.lastSeq;
+    const cp = k.checkpoint();
+    const stackThen = k.tasks().map((t) => (t.kernelStack === null ? [] : k.stackWords(t.threadSp, 8)));
+    k.run({ until: UNTIL });
+    expect(comparable(events)).toBe(comparable(whole.events));
+    k.restore(cp);
+    expect(k.log.lastSeq).toBe(at);
+    // Memory is as it was at the checkpoint.
+    expect(k.tasks().map((t) => (t.kernelStack === null ? [] : k.stackWords(t.threadSp, 8)))).toEqual(stackThen);
+    events.length = 0;
+    k.run({ until: UNTIL });
+    expect(comparable(events)).toBe(comparable(after(whole.events, at)));
+  });
+});
+
+describe('checkpoint errors', () => {
+  it('refuses a checkpoint of other inputs, and one taken while an event is dispatched', () => {
+    const { k } = pausedAt('i386', 200);
+    const cp = k.checkpoint();
+    const other = createKernel({ os: PRESETS.x86_64, workload });
+    expect(() => other.restore(cp)).toThrow(KernelError);
+    expect(() => other.restore(cp)).toThrow('the checkpoint was taken on a run of other inputs (OS variant, workload or seed)');
+    const seeded = createKernel({ os: PRESETS.i386, workload, seed: 2 });
+    expect(() => seeded.restore(cp)).toThrow(/other inputs/);
+    expect(() => other.restore({ ...cp, version: 2 as 1 })).toThrow('checkpoint version 2 is not supported');
+    const during = createKernel({ os: PRESETS.i386, workload });
+    let thrown: unknown;
+    during.log.listen((e) => {
+      if (e.seq === 50) {
+        try {
+          during.checkpoint();
+        } catch (err) {
+          thrown = err;
+        }
+      }
+    });
+    during.run({ until: 1_000_000 });
+    expect(thrown).toBeInstanceOf(KernelError);
+    expect((thrown as KernelError).code).toBe('bad-checkpoint');
+  });
+});
