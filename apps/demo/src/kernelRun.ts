@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createTraceHeader, type EventLog, type TraceInputs } from '@ossim/eventlog';
 import { recordTraceFile, type TraceFileRecorder } from '@ossim/eventlog/node';
 import {
@@ -13,6 +13,7 @@ import {
   type Workload,
 } from '@ossim/kernel';
 import { CliError } from './io.ts';
+import { openSnapshots, SNAPSHOT_EVERY, snapshotsPath } from './snapshots.ts';
 import { OSSIM_VERSION } from './version.ts';
 
 /** What `--os` takes: a preset name or a variant JSON file. */
@@ -27,14 +28,63 @@ export function loadOs(spec: string): OsVariant {
   return parseOs(text, spec);
 }
 
+/** A run being recorded (`--record`): its events to the trace, its checkpoints to the snapshot file beside it. */
+export interface Recording {
+  /** Follows the kernel's log (pass to `createKernel`'s `attach`). */
+  attach(log: EventLog): void;
+  /** Runs the kernel as `kernel.run(options)` does, writing a checkpoint every `--snapshot-every` events. */
+  run(kernel: Kernel, options: { until?: number }): RunResult;
+  /** Flushes and closes both files. */
+  close(): void;
+}
+
 /**
  * Starts recording a run for `--record`: the header holds the run's inputs, so the trace
- * can be re-executed. An existing file is replaced only with `--force`.
+ * can be re-executed; `<file>.snapshots` holds a checkpoint every `snapshotEvery` events
+ * (default {@link SNAPSHOT_EVERY}; 0: no snapshot file) for seeking. An existing file is
+ * replaced only with `--force`.
  */
-export function openRecording(path: string | undefined, force: boolean | undefined, inputs: TraceInputs): TraceFileRecorder | undefined {
-  if (path === undefined) return undefined;
+export function openRecording(
+  path: string | undefined,
+  force: boolean | undefined,
+  inputs: TraceInputs,
+  snapshotEvery?: string,
+): Recording | undefined {
+  if (path === undefined) {
+    if (snapshotEvery !== undefined) throw new CliError('--snapshot-every: only with --record', 2);
+    return undefined;
+  }
+  if (snapshotEvery !== undefined && !/^\d+$/.test(snapshotEvery))
+    throw new CliError(`--snapshot-every: ${JSON.stringify(snapshotEvery)} is not a number of events (0: no snapshots)`, 2);
   if (existsSync(path) && force !== true) throw new CliError(`--record: ${path} exists (use --force to replace it)`, 1);
-  return recordTraceFile(path, createTraceHeader(OSSIM_VERSION, inputs), { overwrite: true });
+  const every = snapshotEvery === undefined ? SNAPSHOT_EVERY : Number(snapshotEvery);
+  const stale = snapshotsPath(path);
+  if (existsSync(stale)) {
+    if (force !== true) throw new CliError(`--record: ${stale} exists (use --force to replace it)`, 1);
+    // The snapshots of the recording being replaced: they go with it.
+    if (every === 0) rmSync(stale);
+  }
+  const snapshots = every === 0 ? undefined : openSnapshots(path, force, every);
+  let trace: TraceFileRecorder;
+  try {
+    trace = recordTraceFile(path, createTraceHeader(OSSIM_VERSION, inputs), { overwrite: true });
+  } catch (e) {
+    snapshots?.close();
+    throw e;
+  }
+  return {
+    attach: (log) => {
+      trace.attach(log);
+    },
+    run: (kernel, options) => (snapshots === undefined ? kernel.run(options) : snapshots.run(kernel, options)),
+    close() {
+      try {
+        trace.close();
+      } finally {
+        snapshots?.close();
+      }
+    },
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { loadOs, openRecording } from '../kernelRun.ts';
 interface ImportFlags {
   os?: string;
   record?: string;
+  snapshotEvery?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -21,6 +22,10 @@ export function registerImportStrace(program: Command, io: CliIo): void {
     .option('--os <variant>', 'a preset (i386, x86_64, single-stack, xv6) or a variant JSON file (default x86_64)')
     .option('--record <file>', 'record the run to a trace (.ndjson, or .ndjson.gz for gzip)')
     .option('--force', 'with --record: replace the file if it exists')
+    .option(
+      '--snapshot-every <events>',
+      'with --record: a checkpoint every so many events in <file>.snapshots, for seeking (default 100000; 0: none)',
+    )
     .option('--json', 'print the summary as JSON')
     .action((path: string, flags: ImportFlags) => {
       let text: string;
@@ -44,7 +49,7 @@ export function registerImportStrace(program: Command, io: CliIo): void {
       // Room for the recorded timeline several times over; the run ends when every task has exited.
       const untilNs = Math.max(10_000_000_000, 4 * imported.spanNs + 1_000_000_000);
       const seed = 1;
-      const recorder = openRecording(flags.record, flags.force, { os, workload, seed, untilNs });
+      const recorder = openRecording(flags.record, flags.force, { os, workload, seed, untilNs }, flags.snapshotEvery);
       let events = 0;
       const created = new Map<number, number[]>();
       let result: ReturnType<ReturnType<typeof createKernel>['run']>;
@@ -69,7 +74,7 @@ export function registerImportStrace(program: Command, io: CliIo): void {
             recorder?.attach(l);
           },
         });
-        result = kernel.run({ until: untilNs });
+        result = recorder === undefined ? kernel.run({ until: untilNs }) : recorder.run(kernel, { until: untilNs });
       } catch (e) {
         if (e instanceof KernelError) throw new CliError(e.message);
         throw e;

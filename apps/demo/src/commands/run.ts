@@ -11,6 +11,7 @@ interface RunFlags {
   until?: string;
   json?: boolean;
   record?: string;
+  snapshotEvery?: string;
   force?: boolean;
   seed?: string;
 }
@@ -41,6 +42,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .option('--record <file>', 'record the run to a trace (.ndjson, or .ndjson.gz for gzip)')
     .option('--force', 'with --record: replace the file if it exists')
+    .option(
+      '--snapshot-every <events>',
+      'with --record: a checkpoint every so many events in <file>.snapshots, for seeking (default 100000; 0: none)',
+    )
     .option('--seed <n>', 'seed of the run (default 1)')
     .action((what: string, flags: RunFlags) => {
       try {
@@ -50,6 +55,8 @@ export function registerRun(program: Command, io: CliIo): void {
               `--record: a scenario runs several variants; record a program or workload run (ossim run <file> --os <variant> --record ${flags.record})`,
               2,
             );
+          if (flags.snapshotEvery !== undefined)
+            throw new CliError('--snapshot-every: only with --record, which a scenario does not take', 2);
           const r = runScenario(what);
           if (flags.json === true) {
             const runs = r.runs.map(({ narration: _n, checks: _c, ...rest }) => rest);
@@ -68,12 +75,17 @@ export function registerRun(program: Command, io: CliIo): void {
           throw new CliError(`--seed: ${JSON.stringify(flags.seed)} is not a non-negative integer`, 2);
         const variant = defineOs({ ...os });
         const workload = loadWorkload(what);
-        const recorder = openRecording(flags.record, flags.force, {
-          os: variant,
-          workload,
-          seed,
-          ...(until === undefined ? {} : { untilNs: until }),
-        });
+        const recorder = openRecording(
+          flags.record,
+          flags.force,
+          {
+            os: variant,
+            workload,
+            seed,
+            ...(until === undefined ? {} : { untilNs: until }),
+          },
+          flags.snapshotEvery,
+        );
         let events = 0;
         const kernel = createKernel({
           os: variant,
@@ -89,7 +101,8 @@ export function registerRun(program: Command, io: CliIo): void {
         const progress = flags.json === true ? undefined : showProgress(io, kernel.log, until);
         let r: ReturnType<typeof kernel.run>;
         try {
-          r = kernel.run(until === undefined ? {} : { until });
+          const options = until === undefined ? {} : { until };
+          r = recorder === undefined ? kernel.run(options) : recorder.run(kernel, options);
         } finally {
           progress?.stop();
           recorder?.close();

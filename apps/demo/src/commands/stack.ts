@@ -2,12 +2,13 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { compareEvents, type OssimEvent } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import { createKernelView, type Kernel, kernelViewReducer } from '@ossim/kernel';
+import { type Kernel, KernelError } from '@ossim/kernel';
 import { STACK_END_MAGIC, THREAD_INFO_OFFSETS } from '@ossim/kstack';
 import { drawKernelStack, type StackMarker, type StackRegion, type StackWord } from '@ossim/trace';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { kernelFromInputs } from '../kernelRun.ts';
+import { nearestSnapshot, snapshotsPath } from '../snapshots.ts';
 import { formatNs } from '../units.ts';
 import { parseMoment } from './views.ts';
 
@@ -15,10 +16,11 @@ import { parseMoment } from './views.ts';
  * Re-executes a recording's inputs up to a moment and returns the machine there. The
  * state "at seq N" is the machine after event N and before event N+1: the kernel pauses
  * as event N+1 is appended (at the end of the recording, it runs to its end). Stacks are
- * memory, so showing one means running the machine to that point. The view of the tasks
- * is folded from the re-executed events as they come; the recording is read only to find
- * its line for that seq, which must equal the re-executed event (else the re-run is not
- * the recording's, and `ossim replay --verify` says where they part).
+ * memory, so showing one means running the machine to that point: from the nearest
+ * snapshot before it when the recording has a snapshot file (`ossim run --record` writes
+ * one), else from boot. The recording is read only to find its line for the last seq
+ * re-executed, which must equal the re-executed event (else the re-run is not the
+ * recording's, and `ossim replay --verify` says where they part).
  */
 export async function machineAt(
   path: string,
@@ -27,7 +29,7 @@ export async function machineAt(
 ): Promise<{ kernel: Kernel; seq: number; time: number; onCpu: number | null }> {
   const at = parseMoment(atText);
   const { inputs } = (await openTraceFile(path)).header;
-  const view = createKernelView();
+  const from = nearestSnapshot(path, at);
   let last: OssimEvent | undefined;
   const holder: { kernel?: Kernel; paused: boolean } = { paused: false };
   const { kernel, run } = kernelFromInputs(inputs, {
@@ -39,34 +41,45 @@ export async function machineAt(
           holder.kernel?.pause();
           return;
         }
-        kernelViewReducer(view, e);
         last = e;
       }),
   });
   holder.kernel = kernel;
+  if (from !== undefined) {
+    try {
+      kernel.restore(from);
+    } catch (e) {
+      if (e instanceof KernelError)
+        throw new CliError(`${snapshotsPath(path)}: ${e.message}; it does not belong to ${path} (remove it to re-execute from boot)`, 1);
+      throw e;
+    }
+  }
   run();
-  const recorded = last === undefined ? undefined : await recordedEvent(path, last.seq);
-  if (recorded === undefined) {
-    const end = await lastSeq(path);
-    if (at !== null && 'seq' in at && end < at.seq) throw new CliError(`--at: ${path} ends at seq ${end}, before seq ${at.seq}`, 1);
-    throw new CliError(
-      `${path}: re-executing the inputs went past the recording's end at seq ${end} (run ossim replay ${path} --verify)`,
-      1,
-    );
+  const seq = last?.seq ?? from?.seq ?? 0;
+  const end = await lastSeq(path);
+  if (last !== undefined) {
+    const recorded = await recordedEvent(path, last.seq);
+    if (recorded === undefined) {
+      if (at !== null && 'seq' in at && end < at.seq) throw new CliError(`--at: ${path} ends at seq ${end}, before seq ${at.seq}`, 1);
+      throw new CliError(
+        `${path}: re-executing the inputs went past the recording's end at seq ${end} (run ossim replay ${path} --verify)`,
+        1,
+      );
+    }
+    if ((await compareEvents([recorded], [last])).divergence !== null) {
+      throw new CliError(`${path}: re-executing the inputs does not reach seq ${seq} as recorded (run ossim replay ${path} --verify)`, 1);
+    }
   }
-  const divergence = (await compareEvents([recorded], [last as OssimEvent])).divergence;
-  if (divergence !== null || (!holder.paused && (await lastSeq(path)) !== view.seq)) {
-    throw new CliError(
-      `${path}: re-executing the inputs does not reach seq ${view.seq} as recorded (run ossim replay ${path} --verify)`,
-      1,
-    );
+  if (!holder.paused && end !== seq) {
+    throw new CliError(`${path}: re-executing the inputs does not reach seq ${end} as recorded (run ossim replay ${path} --verify)`, 1);
   }
-  if (at !== null && 'seq' in at && view.seq < at.seq) throw new CliError(`--at: ${path} ends at seq ${view.seq}, before seq ${at.seq}`, 1);
-  if (view.tasks[String(tid)] === undefined) {
-    throw new CliError(`no thread ${tid} at seq ${view.seq} (${formatNs(view.time)}) of ${path} (see ossim ps ${path})`, 1);
+  if (at !== null && 'seq' in at && seq < at.seq) throw new CliError(`--at: ${path} ends at seq ${seq}, before seq ${at.seq}`, 1);
+  const time = last?.time ?? from?.time ?? 0;
+  if (kernel.task(tid) === undefined || tid === 0) {
+    throw new CliError(`no thread ${tid} at seq ${seq} (${formatNs(time)}) of ${path} (see ossim ps ${path})`, 1);
   }
-  const cpu = view.current.indexOf(tid);
-  return { kernel, seq: view.seq, time: view.time, onCpu: cpu < 0 ? null : cpu };
+  const cpu = Array.from({ length: kernel.os.cpus }, (_, i) => kernel.current(i)).indexOf(tid);
+  return { kernel, seq, time, onCpu: cpu < 0 ? null : cpu };
 }
 
 /** The recording's raw text, decompressed when it is gzip (by its magic bytes), in chunks. */
