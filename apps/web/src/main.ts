@@ -393,7 +393,7 @@ function render(): void {
   }
   switch (view()) {
     case 'stacks':
-      renderStacks(byId('panel-stacks'), s);
+      renderStacks(byId('panel-stacks'), s, state.tid);
       break;
     case 'space':
       renderSpaces(byId('panel-space'), s, (pid, vaddr) =>

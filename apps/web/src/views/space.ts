@@ -70,13 +70,17 @@ function diagram(space: SpaceView, onWalk: (vaddr: number) => void): SVGSVGEleme
   return root;
 }
 
+/** Where walks are shown: kept across re-renders, so the cursor moving does not erase the last walk. */
+let walkOut: HTMLElement | null = null;
+
 /** The address-space tab: per process, the diagram and its regions as a table; a click walks the page tables. */
 export function renderSpaces(panel: HTMLElement, s: Snapshot, walk: (pid: number, vaddr: number) => Promise<WalkView>): void {
-  const out = h(
+  walkOut ??= h(
     'div',
     { class: 'walk', 'aria-live': 'polite', 'data-testid': 'walk' },
     'Click a region (or its "walk" button) to see the page-table walk of its address.',
   );
+  const out = walkOut;
   const doWalk = (pid: number, vaddr: number): void => {
     out.textContent = `walking ${hex(vaddr)} in pid ${pid}…`;
     walk(pid, vaddr).then(
@@ -99,7 +103,7 @@ export function renderSpaces(panel: HTMLElement, s: Snapshot, walk: (pid: number
     ' in ',
     pidSel,
     ' ',
-    h('button', { type: 'submit' }, 'walk'),
+    h('button', { type: 'submit' }, 'walk this address'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -101,7 +101,7 @@ export function stackTable(p: StackPicture, label: string): HTMLElement {
 }
 
 /** The stacks tab: the selected thread's kernel and user stacks at the cursor, the CPUs, /proc stack. */
-export function renderStacks(panel: HTMLElement, s: Snapshot): void {
+export function renderStacks(panel: HTMLElement, s: Snapshot, wanted: number | null): void {
   const parts: HTMLElement[] = [];
   if (s.oops !== null) parts.push(h('p', { class: 'oops', role: 'status' }, `kernel oops at ${s.oops}`));
   parts.push(
@@ -128,7 +128,15 @@ export function renderStacks(panel: HTMLElement, s: Snapshot): void {
       ),
     );
   if (s.tid === null) {
-    parts.push(h('p', {}, 'Pick a thread above to see its stacks.'));
+    parts.push(
+      h(
+        'p',
+        { class: 'no-thread' },
+        wanted === null
+          ? 'Pick a thread above to see its stacks.'
+          : `tid ${wanted} does not exist at seq ${s.seq} (not created yet, or reaped): pick another thread above.`,
+      ),
+    );
     panel.replaceChildren(...parts);
     return;
   }

@@ -241,6 +241,24 @@ export function snapshotAt(s: Session, moment: Moment, tid: number | null, windo
   const pictures = chosen === null ? null : kernelStackPicture(p.kernel, view, chosen, left);
   const half = Math.floor(window / 2);
   const events: EventRow[] = s.store.query(Math.max(1, seq - half), window, { types: [], search: '' }).rows;
+  const overflowSeq = s.store.findLast('kstack.overflow', view.seq);
+  const overflowLine = overflowSeq === 0 ? undefined : s.store.line(overflowSeq);
+  if (overflowLine !== undefined && pictures !== null) {
+    const o = JSON.parse(overflowLine) as {
+      how: string;
+      faultAddress: number | null;
+      detectedIn: string;
+      tid: number | null;
+      stack: string;
+      evidence: string[];
+    };
+    if (o.tid === chosen) {
+      const at = o.faultAddress === null ? '' : `, fault address 0x${(o.faultAddress >>> 0).toString(16).padStart(8, '0')}`;
+      (pictures.own.notes as string[]).unshift(
+        `kstack.overflow at seq ${overflowSeq}: ${o.how} on the ${o.stack} stack${at}, detected in ${o.detectedIn} (evidence: ${o.evidence.join(', ')})`,
+      );
+    }
+  }
   const oopsSeq = s.store.findLast('kernel.oops', view.seq);
   const oopsLine = oopsSeq === 0 ? undefined : s.store.line(oopsSeq);
   const oops = oopsLine === undefined ? null : `seq ${oopsSeq}: ${(JSON.parse(oopsLine) as { message: string }).message}`;

@@ -157,7 +157,9 @@ export function kernelStackPicture(
       );
     }
   }
-  if (sp < base) {
+  const elsewhere = sp < (stack?.guardBelow?.start ?? base) || sp > top;
+  if (elsewhere) notes.push(`${where.label} ${hex(sp)} is not on this stack (see where SP is now)`);
+  else if (sp < base) {
     const g = stack?.guardBelow;
     notes.push(
       g && sp >= g.start && sp <= g.end
@@ -172,7 +174,7 @@ export function kernelStackPicture(
       `since tid ${tid} was switched out at seq ${left.seq}, ${changed} of the ${left.words.size} return addresses it left above its SP were overwritten`,
     );
   }
-  notes.unshift(`${where.label} = ${hex(sp)}: ${top - sp} bytes in use of ${top - base}`);
+  if (!elsewhere) notes.unshift(`${where.label} = ${hex(sp)}: ${top - sp} bytes in use of ${top - base}`);
   const own: StackPicture = {
     title: `kernel stack of tid ${tid} (${task.comm}): ${stack?.strategy ?? 'kernel'} ${hex(base)}-${hex(top - 1)} (${(top - base) / 1024} KiB)`,
     base,
