@@ -1,15 +1,16 @@
 /**
- * Issue 6's figures, measured end to end through the CLI's own code:
- * - `trace.record_overhead_ratio`: a kernel run with `--record` (plain NDJSON) over the same run without;
- * - `trace.stack_at_seconds_1m`: `ossim stack <trace> <tid> --at <last seq>` on a recording of about 1,000,000 events.
+ * Issue 6's figures, measured end to end through the CLI (`runCli`, as `ossim` runs):
+ * - `trace.record_overhead_ratio`: `ossim run w.json --os x86_64 --record t.ndjson` (plain NDJSON, with its
+ *   snapshot file, a checkpoint every 100,000 events) over the same `ossim run` without `--record`, on a
+ *   run of about 250,000 events (median wall times);
+ * - `trace.stack_at_seconds_1m`: `ossim stack <trace> <tid> --at <last seq>` on a recording of about
+ *   1,000,000 events made by `ossim run --record` (so with its snapshots).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@ossim/demo';
-import { createTraceHeader } from '@ossim/eventlog';
-import { recordTraceFile } from '@ossim/eventlog/node';
-import { buildWorkload, createKernel, PRESETS } from '@ossim/kernel';
+import { buildWorkload } from '@ossim/kernel';
 import { medianMs } from '../../../scripts/benchkit.ts';
 import type { CliIo } from '../src/io.ts';
 
@@ -22,30 +23,16 @@ const workload = (rounds: number) =>
     ],
   });
 
-function run(rounds: number, record?: string): number {
-  const w = workload(rounds);
-  const recorder =
-    record === undefined
-      ? undefined
-      : recordTraceFile(record, createTraceHeader('bench', { os: PRESETS.x86_64, workload: w, seed: 1 }), { overwrite: true });
-  let events = 0;
-  const kernel = createKernel({
-    os: PRESETS.x86_64,
-    workload: w,
-    seed: 1,
-    attach: (log) => {
-      log.listen(() => {
-        events++;
-      });
-      recorder?.attach(log);
-    },
-  });
-  kernel.run();
-  recorder?.close();
-  return events;
+/** Runs `ossim <args>` and returns what it printed; throws on a non-zero exit. */
+async function ossim(...args: string[]): Promise<string> {
+  let out = '';
+  const io: CliIo = { out: (s) => void (out += s), err: () => {}, isTty: false };
+  const status = await runCli(args, io);
+  if (status !== 0) throw new Error(`ossim ${args.join(' ')} exited ${status}`);
+  return out;
 }
 
-const quiet: CliIo = { out: () => {}, err: () => {}, isTty: false };
+const eventsOf = (out: string): number => Number(/, (\d+) events\n/.exec(out)?.[1]);
 
 export default {
   targets: {
@@ -55,23 +42,27 @@ export default {
   async run() {
     const dir = mkdtempSync(join(tmpdir(), 'ossim-trace-bench-'));
     try {
+      const small = join(dir, 'small.json');
+      writeFileSync(small, JSON.stringify(workload(21_500)));
       const file = join(dir, 'run.ndjson');
-      const plain = await medianMs('run', () => void run(4000), { timeMs: 3000 });
-      const recorded = await medianMs('run --record', () => void run(4000, file), { timeMs: 3000 });
+      const recordEvents = eventsOf(await ossim('run', small, '--os', 'x86_64'));
+      const plain = await medianMs('run', async () => void (await ossim('run', small, '--os', 'x86_64')), { timeMs: 3000 });
+      const recorded = await medianMs(
+        'run --record',
+        async () => void (await ossim('run', small, '--os', 'x86_64', '--record', file, '--force')),
+        { timeMs: 3000 },
+      );
 
+      const bigWorkload = join(dir, 'big.json');
+      writeFileSync(bigWorkload, JSON.stringify(workload(86_000)));
       const big = join(dir, 'big.ndjson');
-      const events = run(42_000, big);
+      const events = eventsOf(await ossim('run', bigWorkload, '--os', 'x86_64', '--record', big));
       const seconds =
-        (await medianMs(
-          'stack --at last',
-          async () => {
-            const status = await runCli(['stack', big, '1', '--at', String(events)], quiet);
-            if (status !== 0) throw new Error(`ossim stack exited ${status}`);
-          },
-          { timeMs: 1 },
-        )) / 1000;
+        (await medianMs('stack --at last', async () => void (await ossim('stack', big, '1', '--at', String(events))), { timeMs: 1 })) /
+        1000;
       return {
         'trace.record_overhead_ratio': recorded / plain,
+        'trace.record_overhead_events': recordEvents,
         'trace.stack_at_seconds_1m': seconds,
         'trace.stack_at_events': events,
       };

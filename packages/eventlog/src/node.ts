@@ -4,11 +4,13 @@
  * browsers too.
  */
 import { closeSync, createReadStream, existsSync, openSync, writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { EventlogError } from './errors.ts';
 import type { EventMapBase } from './events.ts';
+import { createEventDecoder, createEventEncoder } from './internal/eventCodec.ts';
 import type { EventLog, Unsubscribe } from './log.ts';
-import { createTraceWriter, readTrace, type TraceHeader, type TraceReader, type TraceWriter } from './trace.ts';
+import { readTrace, type TraceHeader, type TraceReader, type TraceWriter } from './trace.ts';
 
 /** A trace being recorded to a file. */
 export interface TraceFileRecorder extends TraceWriter {
@@ -19,10 +21,57 @@ export interface TraceFileRecorder extends TraceWriter {
   close(): void;
 }
 
+/** How many chunks may wait for the writer thread before the simulation waits for it. */
+const MAX_PENDING_CHUNKS = 64;
+const STATE = 0;
+const PENDING = 1;
+const RUNNING = 0;
+const DONE = 1;
+const FAILED = 2;
+
+/** The writer thread: decodes chunks to NDJSON lines and appends them to the file (one gzip member each for .gz). */
+const writerSource = (): string => `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { gzipSync } = require('node:zlib');
+const __name = (f) => f;
+const decode = (${createEventDecoder.toString()})();
+const { fd, gz, control, error } = workerData;
+const fail = (e) => {
+  const text = new TextEncoder().encode(String(e && e.message ? e.message : e));
+  error.set(text.subarray(0, error.length));
+  Atomics.store(control, 0, ${FAILED});
+  Atomics.notify(control, 0);
+  Atomics.store(control, 1, 0);
+  Atomics.notify(control, 1);
+};
+parentPort.on('message', (m) => {
+  if (Atomics.load(control, 0) === ${FAILED}) return;
+  try {
+    if (m.chunk) {
+      const text = decode(m.chunk);
+      if (text.length > 0) writeSync(fd, gz ? gzipSync(text) : text);
+      Atomics.sub(control, 1, 1);
+      Atomics.notify(control, 1);
+    }
+    if (m.close) {
+      Atomics.store(control, 0, ${DONE});
+      Atomics.notify(control, 0);
+      parentPort.close();
+    }
+  } catch (e) {
+    fail(e);
+  }
+});
+`;
+
 /**
- * Records a trace to `path`, gzip-compressed when the name ends in `.gz`. Lines are
- * written in batches as the run goes, so a long run never holds its trace in memory.
- * An existing file is never replaced unless `overwrite` is set.
+ * Records a trace to `path`, gzip-compressed when the name ends in `.gz`. The simulation's
+ * thread only copies each event's values into a compact binary chunk; a writer thread turns
+ * the chunks into the NDJSON lines (`JSON.stringify` of each event, byte for byte what a
+ * synchronous writer gives) and writes them as the run goes, so a long run never holds its
+ * trace in memory and the run pays little for being recorded. `close()` waits until every
+ * line is in the file. An existing file is never replaced unless `overwrite` is set.
  *
  * @example
  * ```ts
@@ -48,25 +97,53 @@ export function recordTraceFile(
   }
   // Each batch becomes one gzip member; concatenated members are one valid gzip stream.
   const gz = path.endsWith('.gz');
-  const writer = createTraceWriter(
-    header,
-    (chunk) => {
-      if (gz) writeSync(fd, gzipSync(chunk));
-      else writeSync(fd, chunk);
-    },
-    options.batch === undefined ? {} : { batch: options.batch },
-  );
+  const headerLine = `${JSON.stringify(header)}\n`;
+  try {
+    if (gz) writeSync(fd, gzipSync(headerLine));
+    else writeSync(fd, headerLine);
+  } catch (cause) {
+    closeSync(fd);
+    throw new EventlogError('io', `cannot write the trace file (${(cause as Error).message})`, { source: path, cause });
+  }
+  const batch = options.batch ?? 4096;
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  const error = new Uint8Array(new SharedArrayBuffer(1024));
+  const worker = new Worker(writerSource(), { eval: true, workerData: { fd, gz, control, error } });
+  worker.unref();
+  const encoder = createEventEncoder();
+  let count = 0;
   let closed = false;
+  const failure = (): EventlogError => {
+    const end = error.indexOf(0);
+    const message = new TextDecoder().decode(error.slice(0, end < 0 ? error.length : end));
+    return new EventlogError('io', `cannot write the trace file (${message})`, { source: path });
+  };
+  const flush = (): void => {
+    const chunk = encoder.take();
+    if (chunk === null) return;
+    // Backpressure: a writer that falls behind holds the simulation, not the memory.
+    for (let p = Atomics.load(control, PENDING); p >= MAX_PENDING_CHUNKS; p = Atomics.load(control, PENDING)) {
+      Atomics.wait(control, PENDING, p, 1000);
+    }
+    if (Atomics.load(control, STATE) === FAILED) throw failure();
+    Atomics.add(control, PENDING, 1);
+    worker.postMessage({ chunk }, [chunk.values.buffer as ArrayBuffer]);
+  };
+  const write = (event: { readonly seq: number; readonly time: number; readonly type: string }): void => {
+    encoder.encode(event);
+    count++;
+    if (encoder.pending >= batch) flush();
+  };
   const detach: Unsubscribe[] = [];
   return {
     path,
-    write: writer.write,
-    flush: writer.flush,
+    write,
+    flush,
     get count() {
-      return writer.count;
+      return count;
     },
     attach(log) {
-      const off = log.listen((event) => writer.write(event));
+      const off = log.listen((event) => write(event));
       detach.push(off);
       return off;
     },
@@ -74,8 +151,15 @@ export function recordTraceFile(
       if (closed) return;
       closed = true;
       for (const off of detach) off();
-      writer.flush();
-      closeSync(fd);
+      try {
+        flush();
+        worker.postMessage({ close: true });
+        while (Atomics.load(control, STATE) === RUNNING) Atomics.wait(control, STATE, RUNNING, 1000);
+        if (Atomics.load(control, STATE) === FAILED) throw failure();
+      } finally {
+        void worker.terminate();
+        closeSync(fd);
+      }
     },
   };
 }

@@ -102,6 +102,10 @@ describe('recording and loading', () => {
     expect(() => trace.events[Symbol.asyncIterator]()).toThrow(/iterated once/);
   });
 
+  it('a file that cannot be written is an io error naming it', () => {
+    expect(() => recordTraceFile('/dev/full', header, { overwrite: true })).toThrow(/cannot write the trace file \(ENOSPC/);
+  });
+
   it('never overwrites an existing file unless asked', () => {
     const path = join(dir, 'keep.ndjson');
     writeFileSync(path, 'precious');
