@@ -1,3 +1,4 @@
+import { timed } from './perf.ts';
 import type { Reply, Request } from './protocol.ts';
 
 type Body<R> = R extends unknown ? Omit<R, 'id'> : never;
@@ -23,8 +24,8 @@ export function createClient(
 ): { request<T extends Request['type']>(body: Body<Extract<Request, { type: T }>>, transfer?: Transferable[]): Promise<ReplyOf<T>> } {
   let next = 1;
   const waiting = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
-  worker.onmessage = (e: MessageEvent<Reply>) => {
-    const r = e.data;
+  worker.onmessage = (e: MessageEvent<Reply>) => timed(() => receive(e.data));
+  const receive = (r: Reply): void => {
     if (r.type === 'progress') {
       onProgress(r.events, r.phase);
       return;

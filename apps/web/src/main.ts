@@ -1,6 +1,7 @@
 import { defineOs, isPresetName, type OsVariant, PRESETS } from '@ossim/kernel';
 import { createClient, WorkerError } from './client.ts';
 import { byId, formatNs, h } from './dom.ts';
+import { timed, work } from './perf.ts';
 import type { EventQuery, EventRow, IndexColumns, Moment, RunCounters, SessionInfo, Snapshot, Source } from './protocol.ts';
 import { SCENARIO_TITLES, SCENARIOS, type ScenarioName, scenarioRuns } from './scenarios.ts';
 import { type StepUnit, step } from './state/cursor.ts';
@@ -238,6 +239,9 @@ byId('to-end').addEventListener('click', () => {
 
 // ---- snapshots: one request in flight; the newest cursor wins.
 let inflight = false;
+let lastRender = 0;
+/** How long each render of the views took, ms (for the bench). */
+const renderTimes: number[] = [];
 let again = false;
 function requestSnapshot(): void {
   if (state.info === null) return;
@@ -255,7 +259,13 @@ function requestSnapshot(): void {
       (r) => {
         document.body.dataset.snapshotMs = String(Math.round(performance.now() - t0));
         state.snapshot = r.snapshot;
-        render();
+        // While playing, the views (big tables) redraw four times a second; the timeline's cursor every frame.
+        const now = performance.now();
+        if (!state.playing || now - lastRender > 400) {
+          lastRender = now;
+          timed(render);
+          renderTimes.push(performance.now() - now);
+        }
         document.body.dataset.shown = `${r.snapshot.seq}:${r.snapshot.insns}:${r.snapshot.tid ?? ''}`;
       },
       (e: Error) => {
@@ -279,6 +289,7 @@ function stop(): void {
   b.setAttribute('aria-pressed', 'false');
   timeline.setCursor(state.cursor.seq);
   writeUrl();
+  requestSnapshot();
 }
 function play(): void {
   if (state.index === null || state.playing) return;
@@ -287,7 +298,8 @@ function play(): void {
   const b = byId('play');
   b.textContent = '⏸ pause';
   b.setAttribute('aria-pressed', 'true');
-  const frame = (): void => {
+  const frame = (): void => timed(advanceFrame);
+  const advanceFrame = (): void => {
     if (!state.playing || state.index === null) return;
     const speed = Number(byId<HTMLSelectElement>('speed').value) || 10;
     const next = Math.min(state.index.types.length, state.cursor.seq + speed);
@@ -302,17 +314,25 @@ function play(): void {
 }
 byId('play').addEventListener('click', () => (state.playing ? stop() : play()));
 
-// Frame times, for the bench (web.frame_ms_playing): every animation frame's interval.
+// Frame figures, for the bench: per animation frame while playing, the page's own main-thread
+// work (web.frame_ms_playing) and the interval between frames.
 const frames: number[] = [];
+const intervals: number[] = [];
 let lastFrame = 0;
 const tick = (t: number): void => {
-  if (lastFrame !== 0 && state.playing) frames.push(t - lastFrame);
+  if (lastFrame !== 0 && state.playing) {
+    frames.push(work.ms);
+    intervals.push(t - lastFrame);
+  }
+  work.ms = 0;
   lastFrame = t;
   requestAnimationFrame(tick);
 };
 requestAnimationFrame(tick);
 (globalThis as unknown as { __ossim: unknown }).__ossim = {
   frames,
+  intervals,
+  renderTimes,
   play,
   stop,
   moveTo: (seq: number) => moveTo({ seq, insns: 0 }),

@@ -139,3 +139,35 @@ describe('files', () => {
     );
   });
 });
+
+describe('checkpoints', () => {
+  it('seeks from checkpoints taken during the first pass give the moments of a fresh re-execution', async () => {
+    const s = await loadSession(scenario('kernel-threads'), () => {}, { checkpointEvery: 40 });
+    expect(s.info.checkpoints).toBeGreaterThan(3);
+    const run = scenarioRuns('kernel-threads')[0];
+    if (run === undefined) throw new Error('no run');
+    const inputs = { os: run.os, workload: run.workload, seed: SCENARIO_SEED, untilNs: SCENARIO_UNTIL_NS };
+    for (const seq of [s.info.events - 5, 41, 200, 119, 80, 81]) {
+      const snap = snapshotAt(s, { seq, insns: 0 }, 3, 5);
+      const fresh = createSeeker(inputs).at(seq, undefined, { fresh: true });
+      const frames = fresh.view.tasks['3'] === undefined ? [] : fresh.kernel.stackTrace(3);
+      expect(snap.procStack).toBe(frames.length === 0 ? '' : `${frames.join('\n')}\n`);
+      expect(snap.kernelStack?.words.map((w) => w.value)).toEqual(
+        fresh.kernel.task(3) === undefined ? undefined : snap.kernelStack?.words.map((w) => fresh.kernel.readKernel32(w.address) >>> 0),
+      );
+      expect(snap.ps).toContain('UID');
+    }
+  });
+
+  it('a recording gets checkpoints by one re-execution (prepare), and seeks agree', async () => {
+    const text = record('kernel-threads');
+    const s = await loadSession({ kind: 'recording', name: 'k.ndjson', bytes: bytes(text) }, () => {});
+    const pass = s.seeker.prepare(30);
+    expect(pass).not.toBeNull();
+    while (pass?.step()) {}
+    expect(s.seeker.checkpoints.length).toBeGreaterThan(5);
+    const seq = Math.floor(s.info.events / 2);
+    const snap = snapshotAt(s, { seq, insns: 0 }, 3, 5);
+    expect(snap.seq).toBe(seq);
+  });
+});

@@ -19,57 +19,34 @@ const FOLD = 4;
 
 /** A stack as a table of memory, highest address first: address, value, what it is, markers. */
 export function stackTable(p: StackPicture, label: string): HTMLElement {
-  const rows: HTMLElement[] = [];
-  const guardRow = (g: { low: number; high: number }, where: string): HTMLElement =>
-    h(
-      'tr',
-      { class: 'k-guard' },
-      h('td', {}, `${hex(g.low)}–${hex(g.high)}`),
-      h('td', {}, 'unmapped'),
-      h('td', { class: 'kind' }, 'guard page'),
-      h('td', { colspan: 2 }, `guard page ${where}: an access here faults (a vmapped stack's overflow is caught)`),
-    );
+  // Rows as one HTML string: a 16 KiB stack is 4096 words, and this redraws while playing.
+  const rows: string[] = [];
+  const guardRow = (g: { low: number; high: number }, where: string): string =>
+    `<tr class="k-guard"><td>${hex(g.low)}–${hex(g.high)}</td><td>unmapped</td><td class="kind">guard page</td><td colspan="2">guard page ${where}: an access here faults (a vmapped stack's overflow is caught)</td></tr>`;
   if (p.guardAbove) rows.push(guardRow(p.guardAbove, 'above the stack'));
-  const words = [...p.words].reverse();
-  for (let i = 0; i < words.length; i++) {
+  const words = p.words;
+  const foldable = (w: MemWord): boolean => w.kind === 'free' && w.value === 0 && w.markers.length === 0;
+  for (let i = words.length - 1; i >= 0; i--) {
     const w = words[i] as MemWord;
-    if (w.kind === 'free' && w.value === 0 && w.markers.length === 0) {
+    if (foldable(w)) {
       let j = i;
-      while (
-        j < words.length &&
-        (words[j] as MemWord).kind === 'free' &&
-        (words[j] as MemWord).value === 0 &&
-        (words[j] as MemWord).markers.length === 0
-      )
-        j++;
-      if (j - i >= FOLD) {
+      while (j >= 0 && foldable(words[j] as MemWord)) j--;
+      if (i - j >= FOLD) {
         rows.push(
-          h(
-            'tr',
-            { class: 'k-free fold' },
-            h('td', {}, `${hex((words[j - 1] as MemWord).address)}–${hex(w.address + 3)}`),
-            h('td', {}, '0x00000000'),
-            h('td', { class: 'kind' }, 'free'),
-            h('td', { colspan: 2 }, `${j - i} zero words, never used (below SP)`),
-          ),
+          `<tr class="k-free fold"><td>${hex((words[j + 1] as MemWord).address)}–${hex(w.address + 3)}</td><td>0x00000000</td><td class="kind">free</td><td colspan="2">${i - j} zero words, never used (below SP)</td></tr>`,
         );
-        i = j - 1;
+        i = j + 1;
         continue;
       }
     }
+    const what = w.symbol === null || w.kind === 'overwritten' ? w.what : `${w.what.replace(/ -> .*$/, '')}: ${w.symbol}`;
     rows.push(
-      h(
-        'tr',
-        { class: `k-${w.kind}${w.markers.length > 0 ? ' marked' : ''}`, 'data-address': hex(w.address) },
-        h('td', {}, hex(w.address)),
-        h('td', {}, w.value === null ? 'unmapped' : hex(w.value)),
-        h('td', { class: 'kind' }, KIND_TEXT[w.kind]),
-        h('td', {}, w.symbol === null || w.kind === 'overwritten' ? w.what : `${w.what.replace(/ -> .*$/, '')}: ${w.symbol}`),
-        h('td', { class: 'markers' }, w.markers.map((m) => `◀ ${m}`).join(' ')),
-      ),
+      `<tr class="k-${w.kind}${w.markers.length > 0 ? ' marked' : ''}"><td>${hex(w.address)}</td><td>${w.value === null ? 'unmapped' : hex(w.value)}</td><td class="kind">${KIND_TEXT[w.kind]}</td><td>${esc(what)}</td><td class="markers">${esc(w.markers.map((m) => `◀ ${m}`).join(' '))}</td></tr>`,
     );
   }
   if (p.guardBelow) rows.push(guardRow(p.guardBelow, 'below the stack'));
+  const tbody = h('tbody');
+  tbody.innerHTML = rows.join('');
   return h(
     'figure',
     { class: 'stack' },
@@ -94,11 +71,13 @@ export function stackTable(p: StackPicture, label: string): HTMLElement {
             h('th', { scope: 'col' }, 'markers'),
           ),
         ),
-        h('tbody', {}, ...rows),
+        tbody,
       ),
     ),
   );
 }
+
+const esc = (t: string): string => t.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 
 /** The stacks tab: the selected thread's kernel and user stacks at the cursor, the CPUs, /proc stack. */
 export function renderStacks(panel: HTMLElement, s: Snapshot, wanted: number | null): void {

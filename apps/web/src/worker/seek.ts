@@ -114,7 +114,8 @@ export function advance(p: Positioned, inputs: SessionInputs, target: number): v
     kernelViewReducer(p.view, e);
     p.each?.(e);
   }
-  if (p.pending.length > 0 || p.ended || p.view.seq >= target) return;
+  // With nothing pending the machine is still at the boundary where an earlier event was emitted: run on until event target + 1 is.
+  if (p.pending.length > 0 || p.ended || p.view.seq > target) return;
   p.target = target;
   p.pausing = false;
   p.result = p.kernel.run({ until: inputs.untilNs });
@@ -142,6 +143,11 @@ export interface Seeker {
   at(target: number, each?: (e: OssimEvent) => void, options?: { fresh?: boolean }): Positioned;
   /** Prepares kernels at these seqs ahead of time (in slices; call `step` until it returns false). */
   warm(seqs: readonly number[]): { step(events: number): boolean };
+  /**
+   * One pass over the whole run taking a checkpoint every `every` events, a slice per `step`
+   * (call it until it returns false); null when the kernel cannot take checkpoints.
+   */
+  prepare(every: number): { step(): boolean } | null;
   readonly checkpoints: Checkpoint[];
   readonly held: number;
 }
@@ -200,6 +206,25 @@ export function createSeeker(inputs: SessionInputs, options: { keep?: number; ch
             current = null;
           }
           return current !== null || todo.length > 0;
+        },
+      };
+    },
+    prepare(every) {
+      const p = createPositioned(inputs);
+      if (!canCheckpoint(p)) return null;
+      return {
+        step() {
+          const target = p.view.seq + every;
+          advance(p, inputs, target);
+          if (!p.ended && p.view.seq === target && !checkpoints.some((c) => c.seq === target)) {
+            const cp = takeCheckpoint(p);
+            if (cp !== null) {
+              checkpoints.push(cp);
+              checkpoints.sort((a, b) => a.seq - b.seq);
+            }
+          }
+          if (p.ended) remember(p);
+          return !p.ended;
         },
       };
     },

@@ -76,7 +76,12 @@ function inputsOf(source: Source & { kind: 'scenario' }): { inputs: SessionInput
  * folding every event into the store and the timeline; checkpoints every
  * {@link CHECKPOINT_EVERY} events when the kernel offers them.
  */
-export async function loadSession(source: Source, progress: (events: number, phase: string) => void): Promise<Session> {
+export async function loadSession(
+  source: Source,
+  progress: (events: number, phase: string) => void,
+  options: { checkpointEvery?: number } = {},
+): Promise<Session> {
+  const checkpointEvery = options.checkpointEvery ?? CHECKPOINT_EVERY;
   const t0 = performance.now();
   const store = createEventStore();
   const timeline = createTimelineBuilder();
@@ -105,7 +110,7 @@ export async function loadSession(source: Source, progress: (events: number, pha
             extra(e);
           };
     const every = canCheckpoint(p);
-    for (let target = CHECKPOINT_EVERY; !p.ended; target += CHECKPOINT_EVERY) {
+    for (let target = checkpointEvery; !p.ended; target += checkpointEvery) {
       advance(p, inputs, every ? target : Number.MAX_SAFE_INTEGER);
       progress(store.size, 'run');
       if (every && !p.ended && p.view.seq === target) {

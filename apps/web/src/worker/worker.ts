@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import type { Reply, Request } from '../protocol.ts';
-import { countersOf, indexOf, loadSession, type Session, snapshotAt, walkAt } from './session.ts';
+import { CHECKPOINT_EVERY, countersOf, indexOf, loadSession, type Session, snapshotAt, walkAt } from './session.ts';
 
 /**
  * The simulator's worker: the page never runs the kernel. It loads a session (runs a
@@ -95,7 +95,7 @@ async function pump(): Promise<void> {
 
 function warmSlice(): void {
   if (warming === null || busy || queue.length > 0) return;
-  const more = warming.step(20_000);
+  const more = warming.step(CHECKPOINT_EVERY / 2);
   if (!more) {
     warming = null;
     post({ id: 0, type: 'progress', events: session?.info.events ?? 0, phase: 'ready' });
