@@ -257,14 +257,21 @@ export function userStackPicture(kernel: Kernel, view: KernelView, tid: number):
   }
   const { base, top } = task.userStack;
   const notes: string[] = [];
-  if (usp === null || usp < base || usp >= top) {
+  const realSp = usp;
+  if (usp === null || usp < base || usp > top) {
     notes.push(
       usp === null
         ? 'no user SP saved on the kernel stack (not in a system call or interrupt from user mode): the top of the stack is shown'
         : `the trap frame at the kernel stack's top holds user SP ${hex(usp)}, outside this stack (on a shared kernel stack it is another task's): the top of the stack is shown`,
     );
     usp = Math.max(base, top - 64);
-  } else notes.push(`user SP = ${hex(usp)} (${top - usp} bytes in use)`);
+  } else
+    notes.push(
+      usp === top
+        ? `user SP = ${hex(usp)}: the top, nothing pushed on the user stack yet`
+        : `user SP = ${hex(usp)} (${top - usp} bytes in use)`,
+    );
+  if (usp === top) usp = Math.max(base, top - 64);
   const from = (usp & ~3) >>> 0;
   const to = Math.min(top, from + 96 * 4);
   const words: MemWord[] = [];
@@ -278,7 +285,7 @@ export function userStackPicture(kernel: Kernel, view: KernelView, tid: number):
       what: value === null ? 'not mapped (not touched yet)' : symbol !== null ? 'return address (user)' : 'user data',
       kind: value === null ? 'guard' : symbol !== null ? 'ret' : 'data',
       symbol,
-      markers: a === from && notes[0]?.startsWith('user SP =') ? [`user SP ${hex(usp)}`] : [],
+      markers: realSp !== null && a === (realSp & ~3) >>> 0 ? [`user SP ${hex(realSp)}`] : [],
     });
   }
   return {
