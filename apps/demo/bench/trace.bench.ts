@@ -26,7 +26,13 @@ const workload = (rounds: number) =>
 /** Runs `ossim <args>` and returns what it printed; throws on a non-zero exit. */
 async function ossim(...args: string[]): Promise<string> {
   let out = '';
-  const io: CliIo = { out: (s) => void (out += s), err: () => {}, isTty: false };
+  const io: CliIo = {
+    out: (s) => {
+      out += s;
+    },
+    err: () => {},
+    isTty: false,
+  };
   const status = await runCli(args, io);
   if (status !== 0) throw new Error(`ossim ${args.join(' ')} exited ${status}`);
   return out;
