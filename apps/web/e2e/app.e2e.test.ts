@@ -93,8 +93,18 @@ describe('ossim in the browser', () => {
     expect(await text('#panel-stacks .oops')).toMatch(/kernel oops at seq \d+: invalid opcode/);
     await page.locator('#panel-stacks tr.k-overwritten').first().scrollIntoViewIfNeeded();
     await shot('single-stack-oops');
-    // The link holds the moment.
-    expect(page.url()).toMatch(/scenario=single-stack.*seq=\d+.*tid=3/);
+    // The link holds the moment: opening it comes back to the same seq, thread and view.
+    await page.waitForFunction(() => /tid=3/.test(location.search));
+    const link = page.url();
+    expect(link).toMatch(/scenario=single-stack.*seq=\d+.*tid=3/);
+    const seq = await page.evaluate(() => document.body.dataset.seq);
+    await page.goto(`${server.url}?scenario=single-stack&seq=40&tid=4&view=tasks`);
+    await settled(page);
+    expect(await text('#where')).toMatch(/^seq 40 of/);
+    expect(await page.getAttribute('#tab-tasks', 'aria-selected')).toBe('true');
+    await page.goto(link);
+    await settled(page);
+    expect(await page.evaluate(() => document.body.dataset.seq)).toBe(seq);
   });
 
   it('every view works on every scenario run', async () => {
@@ -190,6 +200,42 @@ describe('ossim in the browser', () => {
       await shot(`strace-${name.replace('.strace', '')}`);
       await page.click('#tab-stacks');
     }
+  });
+
+  it('takes a dropped file; steps by instruction; a click on the timeline moves the cursor', async () => {
+    await page.evaluate(() => {
+      delete document.body.dataset.loaded;
+      delete document.body.dataset.shown;
+    });
+    const content = readFileSync(join(fixtures, 'shell-jobs.strace'), 'utf8');
+    const data = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'shell-jobs.strace', { type: 'text/plain' }));
+      return dt;
+    }, content);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: data });
+    await settled(page);
+    expect(await text('#status')).toMatch(/^shell-jobs\.strace on x86_64/);
+    // Three instructions after an event, on the selected thread's CPU.
+    await moveTo(100);
+    await page.focus('#controls');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('.');
+    await page.waitForFunction(() => document.body.dataset.shown?.startsWith('100:3:'));
+    expect(await text('#where')).toContain('+ 3 instruction(s)');
+    expect(await text('#panel-stacks .executed')).toMatch(/3 instruction\(s\) executed after seq 100/);
+    await page.keyboard.press(',');
+    await page.waitForFunction(() => document.body.dataset.shown?.startsWith('100:2:'));
+    // A click in the middle of the timeline.
+    const box = await page.locator('.timeline-canvas').boundingBox();
+    if (box === null) throw new Error('no timeline');
+    await page.mouse.click(box.x + 150 + (box.width - 150) / 2, box.y + 10);
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.shown !== undefined &&
+        document.body.dataset.shown.split(':')[0] === document.body.dataset.seq &&
+        document.body.dataset.seq !== '100',
+    );
+    expect(await text('.lanes-now caption')).toMatch(/lanes at .* \(seq \d+\)/);
   });
 
   it('shows the CLI’s line-numbered errors for bad files', async () => {

@@ -193,7 +193,8 @@ threadSel.addEventListener('change', () => {
 
 let urlTimer = 0;
 function writeUrl(): void {
-  if (state.source.kind !== 'scenario') return;
+  // Until the run is loaded the cursor is not the URL's yet.
+  if (state.source.kind !== 'scenario' || state.info === null) return;
   window.clearTimeout(urlTimer);
   urlTimer = window.setTimeout(
     () => {
