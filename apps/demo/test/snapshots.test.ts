@@ -66,6 +66,29 @@ describe('snapshots beside a recording', () => {
     }
   });
 
+  it('a real strace log replayed with snapshots shows the same stacks as without', async () => {
+    const log = join(import.meta.dirname, '../../../packages/trace/test/fixtures/shell-jobs.strace');
+    const a = join(dir, 'jobs.ndjson');
+    const b = join(dir, 'jobs-plain.ndjson');
+    const ra = await cli('import-strace', log, '--record', a, '--snapshot-every', '100', '--json');
+    const rb = await cli('import-strace', log, '--record', b, '--snapshot-every', '0', '--json');
+    expect(ra.err).toBe('');
+    expect(ra.out).toBe(rb.out);
+    const total = (JSON.parse(ra.out) as { events: number }).events;
+    const tids = Object.values((JSON.parse(ra.out) as { tidMap: Record<string, number> }).tidMap);
+    let shown = 0;
+    for (const at of [Math.floor(total / 3), Math.floor((2 * total) / 3)]) {
+      for (const tid of tids.slice(0, 3)) {
+        const fast = await cli('stack', a, String(tid), '--at', String(at));
+        const slow = await cli('stack', b, String(tid), '--at', String(at));
+        expect(fast.out).toBe(slow.out);
+        expect(fast.err.replaceAll(a, b)).toBe(slow.err);
+        if (fast.status === 0 && fast.out !== '') shown++;
+      }
+    }
+    expect(shown).toBeGreaterThan(2);
+  });
+
   it('refuses to replace snapshots without --force, and --force replaces both files', async () => {
     const again = await cli('run', workload, '--os', 'x86_64', '--record', join(dir, 'fresh.ndjson'), '--snapshot-every', '150');
     expect(again.status).toBe(0);
