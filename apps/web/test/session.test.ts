@@ -171,3 +171,21 @@ describe('checkpoints', () => {
     expect(snap.seq).toBe(seq);
   });
 });
+
+describe('workload files', () => {
+  it('runs a workload JSON or a program on the chosen variant, as ossim run does, and names bad ones', async () => {
+    const example = readFileSync(join(import.meta.dirname, '../../../packages/kernel/examples/disk-and-pipes.json'));
+    const s = await loadSession({ kind: 'strace', name: 'disk-and-pipes.json', bytes: bytes(example), os: null }, () => {});
+    expect(s.info.label).toBe('disk-and-pipes.json on i386');
+    expect(s.info.outcome).toBe('ok');
+    const prog = '.section .text 0x08048000\n_start:\n  mov r0, SYS_getpid\n  syscall\n  mov r0, SYS_exit\n  mov r1, 0\n  syscall\n';
+    const p = await loadSession({ kind: 'strace', name: 'tiny.s', bytes: bytes(prog), os: null }, () => {});
+    expect(p.info.events).toBeGreaterThan(10);
+    await expect(loadSession({ kind: 'strace', name: 'w.json', bytes: bytes('{nope'), os: null }, () => {})).rejects.toThrow(
+      /^w\.json: not JSON \(/,
+    );
+    await expect(
+      loadSession({ kind: 'strace', name: 'bad.s', bytes: bytes('_start:\n  frobnicate r0\n'), os: null }, () => {}),
+    ).rejects.toThrow(/^bad\.s:2/);
+  });
+});

@@ -153,6 +153,12 @@ export async function loadSession(
       }
       const cols = store.columns();
       result = { outcome: outcomeOf(flags), cause: null, endNs: cols.times[cols.times.length - 1] ?? 0 };
+    } else if (file.kind === 'workload') {
+      // As `ossim run <workload.json|program.s>`: the chosen variant (default i386), seed 1, until 10 s.
+      const os = source.kind === 'strace' && source.os !== null ? source.os : PRESETS.i386;
+      inputs = { os, workload: file.workload, seed: 1, untilNs: 10_000_000_000 };
+      label = `${source.name} on ${os.name}`;
+      result = run();
     } else {
       const base = source.name.replace(/^.*\//, '').replace(/\.[^.]*$/, '') || 'strace';
       const imported = workloadFromStrace(file.log, `strace:${base}`);
