@@ -259,6 +259,9 @@ function requestSnapshot(): void {
     .then(
       (r) => {
         document.body.dataset.snapshotMs = String(Math.round(performance.now() - t0));
+        document.body.dataset.seekMs = String(r.snapshot.timing.seekMs);
+        document.body.dataset.viewsMs = String(r.snapshot.timing.viewsMs);
+        document.body.dataset.fromSeq = String(r.snapshot.timing.fromSeq);
         state.snapshot = r.snapshot;
         // While playing, the views (big tables) redraw four times a second; the timeline's cursor every frame.
         const now = performance.now();
@@ -403,14 +406,12 @@ function render(): void {
       `${t.tid} ${t.comm} (pid ${t.pid}, ${t.state}${t.onCpu === null ? '' : `, on CPU ${t.onCpu}`})`,
     ),
   );
-  threadSel.replaceChildren(h('option', { value: '' }, '(none)'), ...opts);
+  threadSel.replaceChildren(...opts);
   threadSel.value = s.tid === null ? '' : String(s.tid);
-  if (s.tid === null && state.tid === null) {
-    const first = s.tasks.find((t) => t.pid >= 3 && !t.kernelThread) ?? s.tasks.find((t) => t.tid !== 0);
-    if (first !== undefined) {
-      state.tid = first.tid;
-      requestSnapshot();
-    }
+  // The worker picked a thread when none was asked for.
+  if (state.tid === null && s.tid !== null) {
+    state.tid = s.tid;
+    writeUrl();
   }
   switch (view()) {
     case 'stacks':

@@ -169,6 +169,8 @@ export interface Snapshot {
   readonly events: readonly EventRow[];
   readonly kernelStackKb: number;
   readonly oops: string | null;
+  /** Where the worker's time went, ms: reaching the moment, then computing the views. */
+  readonly timing: { readonly seekMs: number; readonly viewsMs: number; readonly fromSeq: number };
 }
 
 /** A CPU's registers at the moment. */

@@ -147,7 +147,8 @@ describe('checkpoints', () => {
     const run = scenarioRuns('kernel-threads')[0];
     if (run === undefined) throw new Error('no run');
     const inputs = { os: run.os, workload: run.workload, seed: SCENARIO_SEED, untilNs: SCENARIO_UNTIL_NS };
-    for (const seq of [s.info.events - 5, 41, 200, 119, 80, 81]) {
+    // More seeks than the pool holds: later ones restore a held kernel onto a checkpoint.
+    for (const seq of [s.info.events - 5, 41, 200, 119, 80, 81, 250, 30, 161, 199, 240, 45, 90]) {
       const snap = snapshotAt(s, { seq, insns: 0 }, 3, 5);
       const fresh = createSeeker(inputs).at(seq, undefined, { fresh: true });
       const frames = fresh.view.tasks['3'] === undefined ? [] : fresh.kernel.stackTrace(3);

@@ -13,8 +13,6 @@ interface Group {
   readonly depth: number;
   /** Slice indices sorted by start. */
   readonly order: Int32Array;
-  /** Running max of end over `order` (for the first slice reaching a time). */
-  readonly maxEnd: Float64Array;
 }
 
 /** Per lane: its depth count and top y. */
@@ -76,6 +74,22 @@ export function createTimeline(options: { onPick(seq: number): void }) {
   let height = 100;
   const dpr = (): number => globalThis.devicePixelRatio || 1;
 
+  /**
+   * The first slice of a group that can reach time `t`: slices of one lane and depth follow one
+   * another without overlapping, so it is the last one starting at or before `t`.
+   */
+  const firstAt = (gr: Group, t: number): number => {
+    if (data === null) return 0;
+    const start = data.start;
+    let lo = 0;
+    let hi = gr.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((start[gr.order[mid] as number] as number) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  };
   const x = (t: number): number => LABEL_W + ((t - t0) / (t1 - t0)) * (width - LABEL_W);
   const tAt = (px: number): number => t0 + ((px - LABEL_W) / (width - LABEL_W)) * (t1 - t0);
 
@@ -117,14 +131,7 @@ export function createTimeline(options: { onPick(seq: number): void }) {
       const a = order[from] as number;
       const b = order[i];
       if (b === undefined || d.lane[b] !== d.lane[a] || d.depth[b] !== d.depth[a]) {
-        const slice = order.slice(from, i);
-        const maxEnd = new Float64Array(slice.length);
-        let m = Number.NEGATIVE_INFINITY;
-        slice.forEach((s, k) => {
-          m = Math.max(m, d.end[s] as number);
-          maxEnd[k] = m;
-        });
-        groups.push({ lane: d.lane[a] as number, depth: d.depth[a] as number, order: slice, maxEnd });
+        groups.push({ lane: d.lane[a] as number, depth: d.depth[a] as number, order: order.slice(from, i) });
         from = i;
       }
     }
@@ -155,16 +162,8 @@ export function createTimeline(options: { onPick(seq: number): void }) {
       const isCpu = gr.lane < d.cpus;
       const rowH = isCpu ? ROW : THREAD_ROW;
       const y = isCpu ? lane.y + (lane.depths - 1 - gr.depth) * ROW : lane.y;
-      // The first slice whose running max end reaches t0.
-      let lo = 0;
-      let hi = gr.order.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((gr.maxEnd[mid] as number) < t0) lo = mid + 1;
-        else hi = mid;
-      }
       let lastPx = -1;
-      for (let k = lo; k < gr.order.length; k++) {
+      for (let k = firstAt(gr, t0); k < gr.order.length; k++) {
         const s = gr.order[k] as number;
         const start = d.start[s] as number;
         if (start > t1) break;
@@ -224,20 +223,10 @@ export function createTimeline(options: { onPick(seq: number): void }) {
       const parts: string[] = [];
       for (const gr of groups) {
         if (gr.lane !== l) continue;
-        let lo = 0;
-        let hi = gr.order.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if ((gr.maxEnd[mid] as number) < t) lo = mid + 1;
-          else hi = mid;
-        }
-        for (let k = lo; k < gr.order.length; k++) {
-          const s = gr.order[k] as number;
-          if ((d.start[s] as number) > t) break;
-          if ((d.end[s] as number) >= t) {
-            const kind = SLICE_KINDS[d.kind[s] as number] as SliceKind;
-            parts[gr.depth] = l < d.cpus ? (d.labels[d.label[s] as number] ?? kind) : kind;
-          }
+        const s = gr.order[firstAt(gr, t)];
+        if (s !== undefined && (d.start[s] as number) <= t && (d.end[s] as number) >= t) {
+          const kind = SLICE_KINDS[d.kind[s] as number] as SliceKind;
+          parts[gr.depth] = l < d.cpus ? (d.labels[d.label[s] as number] ?? kind) : kind;
         }
       }
       rows.push([lanes[l]?.label ?? '', parts.filter(Boolean).join(' > ') || '-']);
@@ -289,8 +278,36 @@ export function createTimeline(options: { onPick(seq: number): void }) {
     drag = { x: e.clientX, t0, t1, moved: false };
     canvas.setPointerCapture(e.pointerId);
   });
+  /** What is under the pointer: the innermost slice of that lane at that time, as the canvas's tooltip. */
+  const hover = (px: number, py: number): string => {
+    if (data === null || px < LABEL_W) return '';
+    const d = data;
+    const t = tAt(px);
+    const l = lanes.findIndex((lane) => py >= lane.y && py < lane.y + lane.height);
+    if (l < 0) return '';
+    const lane = lanes[l] as LaneLayout;
+    const depth = l < d.cpus ? lane.depths - 1 - Math.floor((py - lane.y) / ROW) : 0;
+    const gr = groups.find((g) => g.lane === l && g.depth === depth);
+    if (gr === undefined) return '';
+    const slop = ((t1 - t0) / (width - LABEL_W)) * 2;
+    for (let k = firstAt(gr, t - slop); k < gr.order.length; k++) {
+      const s = gr.order[k] as number;
+      if ((d.start[s] as number) > t + slop) break;
+      if ((d.end[s] as number) >= t - slop) {
+        const kind = SLICE_KINDS[d.kind[s] as number] as SliceKind;
+        const name = l < d.cpus ? (d.labels[d.label[s] as number] ?? kind) : `${lane.label}: ${kind}`;
+        return `${lane.label}: ${name}, ${formatNs(d.start[s] as number)} – ${formatNs(d.end[s] as number)} (from seq ${d.seq[s]}); click to move the cursor there`;
+      }
+    }
+    return '';
+  };
   canvas.addEventListener('pointermove', (e) => {
-    if (drag === null || data === null) return;
+    if (drag === null) {
+      const rect = canvas.getBoundingClientRect();
+      canvas.title = hover(e.clientX - rect.left, e.clientY - rect.top);
+      return;
+    }
+    if (data === null) return;
     const dx = e.clientX - drag.x;
     if (Math.abs(dx) > 3) drag.moved = true;
     if (!drag.moved) return;

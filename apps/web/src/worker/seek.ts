@@ -26,8 +26,8 @@ export interface SessionInputs {
  */
 export interface Positioned {
   readonly kernel: Kernel;
-  readonly view: KernelView;
-  readonly pending: OssimEvent[];
+  view: KernelView;
+  pending: OssimEvent[];
   /** True once run() returned without being paused: the run is over. */
   ended: boolean;
   /** True after instructions were stepped by hand: the machine left the recorded path. */
@@ -123,6 +123,18 @@ export function advance(p: Positioned, inputs: SessionInputs, target: number): v
   p.pausing = false;
 }
 
+/** Puts a positioned kernel back to a checkpoint of the same run (no new kernel to assemble). */
+export function restorePositioned(p: Positioned, from: Checkpoint): void {
+  (checkpointing(p.kernel) as Checkpointing).restore(from.kernel);
+  p.view = structuredClone(from.view);
+  p.pending = structuredClone([...from.pending]);
+  p.ended = false;
+  p.dirty = false;
+  p.result = null;
+  p.target = null;
+  p.pausing = false;
+}
+
 /** Takes a checkpoint of a positioned kernel, when the kernel supports it. */
 export function takeCheckpoint(p: Positioned): Checkpoint | null {
   const k = checkpointing(p.kernel);
@@ -149,12 +161,15 @@ export interface Seeker {
    */
   prepare(every: number): { step(): boolean } | null;
   readonly checkpoints: Checkpoint[];
+  /** The seq the last `at` re-executed from. */
+  readonly lastStart: number;
   readonly held: number;
 }
 
 /** A {@link Seeker} over one run's inputs, holding at most `keep` kernels. */
 export function createSeeker(inputs: SessionInputs, options: { keep?: number; checkpoints?: Checkpoint[] } = {}): Seeker {
   let limit = options.keep ?? 4;
+  let lastStart = 0;
   const checkpoints = options.checkpoints ?? [];
   let pool: Positioned[] = [];
   const remember = (p: Positioned): void => {
@@ -170,12 +185,21 @@ export function createSeeker(inputs: SessionInputs, options: { keep?: number; ch
     }
     let cp: Checkpoint | null = null;
     for (const c of checkpoints) if (c.seq <= target && (cp === null || c.seq > cp.seq)) cp = c;
-    if (cp !== null && (best === null || cp.seq > best.view.seq)) return createPositioned(inputs, cp);
+    if (cp !== null && (best === null || cp.seq > best.view.seq)) {
+      // Restore the least recently used kernel when the pool is full (restoring is cheaper than assembling a new one).
+      const spare = pool.length >= limit ? pool[pool.length - 1] : undefined;
+      if (spare !== undefined) {
+        restorePositioned(spare, cp);
+        return spare;
+      }
+      return createPositioned(inputs, cp);
+    }
     return best ?? createPositioned(inputs);
   };
   return {
     at(target, each, opts) {
       const p = opts?.fresh ? createPositioned(inputs) : startFor(target);
+      lastStart = p.view.seq;
       p.each = each ?? null;
       try {
         advance(p, inputs, target);
@@ -229,6 +253,9 @@ export function createSeeker(inputs: SessionInputs, options: { keep?: number; ch
       };
     },
     checkpoints,
+    get lastStart() {
+      return lastStart;
+    },
     get held() {
       return pool.length;
     },

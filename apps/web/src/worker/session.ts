@@ -40,7 +40,7 @@ import {
 import { createTimelineBuilder, type TimelineData } from './timeline.ts';
 
 /** A checkpoint every this many events during the first pass (when the kernel can take them). */
-export const CHECKPOINT_EVERY = 50_000;
+export const CHECKPOINT_EVERY = 25_000;
 
 /** A loaded run: its inputs, every event (compactly), the timeline, and a seeker for any moment. */
 export interface Session {
@@ -205,6 +205,7 @@ export const indexOf = (s: Session): IndexColumns => s.store.columns();
 /** Everything the views show at a moment. */
 export function snapshotAt(s: Session, moment: Moment, tid: number | null, window: number): Snapshot {
   const seq = Math.max(0, Math.min(moment.seq, s.store.size));
+  const t0 = performance.now();
   // On a single shared stack: what the thread left there when it was switched out, to show what others overwrote.
   let left: LeftFrames | null = null;
   if (tid !== null && s.inputs.os.stackAllocator === 'single') {
@@ -224,6 +225,7 @@ export function snapshotAt(s: Session, moment: Moment, tid: number | null, windo
       throw new Error(`re-executing the inputs does not reach seq ${seq} as recorded (run ossim replay --verify on the file)`);
     }
   }
+  const t1 = performance.now();
   const executed: string[] = [];
   if (moment.insns > 0) {
     const cpu = tid === null ? 0 : Math.max(0, p.view.current.indexOf(tid));
@@ -248,7 +250,10 @@ export function snapshotAt(s: Session, moment: Moment, tid: number | null, windo
     for (const e of p.pending.slice(before)) executed.push(`  -> event ${e.seq} ${e.type}`);
   }
   const view = p.view;
-  const chosen = tid !== null && view.tasks[String(tid)] !== undefined ? tid : null;
+  // Without a thread asked for, the first of the workload's (else any but idle), so the page needs no second request.
+  const tasks = Object.values(view.tasks).sort((a, b) => a.tid - b.tid);
+  const fallback = tasks.find((t) => t.pid >= 3 && !t.kernelThread) ?? tasks.find((t) => t.tid !== 0);
+  const chosen = tid === null ? (fallback?.tid ?? null) : view.tasks[String(tid)] !== undefined ? tid : null;
   const pictures = chosen === null ? null : kernelStackPicture(p.kernel, view, chosen, left);
   const half = Math.floor(window / 2);
   const events: EventRow[] = s.store.query(Math.max(1, seq - half), window, { types: [], search: '' }).rows;
@@ -290,6 +295,7 @@ export function snapshotAt(s: Session, moment: Moment, tid: number | null, windo
     events,
     kernelStackKb: view.kernelStackKb,
     oops,
+    timing: { seekMs: Math.round(t1 - t0), viewsMs: Math.round(performance.now() - t1), fromSeq: s.seeker.lastStart },
   };
 }
 

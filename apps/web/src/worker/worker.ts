@@ -38,13 +38,13 @@ async function handle(req: Request): Promise<void> {
           index.types.buffer,
           index.tids.buffer,
         ]);
-        if (!(s.info.checkpoints === 0 && s.info.events > 100_000))
-          post({ id: 0, type: 'progress', events: s.info.events, phase: 'ready' });
-        // Without checkpoints, long runs get paused kernels spread over them, prepared between requests.
-        if (s.info.checkpoints === 0 && s.info.events > 100_000) {
+        // A long run without checkpoints (a recording is read, not run) gets them by one re-execution
+        // between requests; a kernel without checkpoints gets paused kernels spread over the run instead.
+        if (s.info.checkpoints === 0 && s.info.events > 2 * CHECKPOINT_EVERY) {
+          const pass = s.seeker.prepare(CHECKPOINT_EVERY);
           const n = s.info.events;
-          warming = s.seeker.warm([1, 2, 3, 4, 5, 6, 7].map((k) => Math.floor((n * k) / 8)));
-        }
+          warming = pass === null ? s.seeker.warm([1, 2, 3, 4, 5, 6, 7].map((k) => Math.floor((n * k) / 8))) : { step: () => pass.step() };
+        } else post({ id: 0, type: 'progress', events: s.info.events, phase: 'ready' });
         break;
       }
       case 'at': {
