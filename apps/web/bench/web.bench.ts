@@ -110,6 +110,7 @@ export default {
         seeks.push(ms);
       }
 
+      process.stderr.write(`web bench: seeks (ms) ${seeks.map((ms) => Math.round(ms)).join(', ')}\n`);
       // Playing: frame intervals over 3 s from the middle.
       const frames = (await page.evaluate(`new Promise((resolve) => {
         const o = globalThis.__ossim;

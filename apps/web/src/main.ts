@@ -349,6 +349,8 @@ requestAnimationFrame(tick);
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
   if (t.closest('input, select, textarea, [contenteditable]') !== null && !(t instanceof HTMLInputElement && t.type === 'range')) return;
+  // On the scrub bar the arrows and Home/End move the bar itself (its input event moves the cursor).
+  if (t instanceof HTMLInputElement && t.type === 'range' && /^(Arrow|Home|End|Page)/.test(e.key)) return;
   if (e.ctrlKey || e.metaKey) return;
   const dir = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
   if (t.getAttribute('role') === 'tab' && dir !== 0) return;

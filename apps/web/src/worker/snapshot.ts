@@ -91,7 +91,8 @@ export function kernelStackPicture(
   const sp = where.sp;
   const notes: string[] = [];
   const ps = readOr(kernel, top - 8);
-  const fromUser = ps !== null && (ps & PS_USER) !== 0 && sp <= top - 20;
+  // A kernel thread never entered from user mode: no trap frame at its top (its fork frame is not one).
+  const fromUser = !task.kernelThread && ps !== null && (ps & PS_USER) !== 0 && sp <= top - 20;
   const ptRegs = fromUser && sp <= top - 84 ? top - 84 : null;
   const switchedOut = where.onCpu === null && sp < top;
   // Whose frame each word above SP is: the innermost function first, then each return address's.
