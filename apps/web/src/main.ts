@@ -288,6 +288,7 @@ function stop(): void {
   if (!state.playing) return;
   state.playing = false;
   cancelAnimationFrame(raf);
+  where.setAttribute('aria-live', 'polite');
   const b = byId('play');
   b.textContent = '▶ play';
   b.setAttribute('aria-pressed', 'false');
@@ -299,6 +300,8 @@ function play(): void {
   if (state.index === null || state.playing) return;
   if (state.cursor.seq >= state.index.types.length) moveTo({ seq: 0, insns: 0 });
   state.playing = true;
+  // Not announced every frame while playing; again once paused.
+  where.setAttribute('aria-live', 'off');
   const b = byId('play');
   b.textContent = '⏸ pause';
   b.setAttribute('aria-pressed', 'true');
