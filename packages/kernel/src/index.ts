@@ -50,7 +50,18 @@ export {
   parseOs,
   type SchedulerConfig,
 } from './os.ts';
-export { runScenario, SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioRun } from './scenarios.ts';
+export {
+  runScenario,
+  SCENARIO_SEED,
+  SCENARIO_TITLES,
+  SCENARIO_UNTIL_NS,
+  SCENARIOS,
+  type ScenarioName,
+  type ScenarioResult,
+  type ScenarioRun,
+  type ScenarioRunInputs,
+  scenarioRuns,
+} from './scenarios.ts';
 export {
   CREATING_NRS,
   DEFAULT_BLOCK_NS,

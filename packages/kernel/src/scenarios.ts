@@ -4,7 +4,7 @@ import { KernelError } from './errors.ts';
 import type { Outcome } from './events.ts';
 import { createKernel, type Kernel, type StackWord, type TaskInfo } from './kernel.ts';
 import { defineOs, type OsVariant, PRESETS } from './os.ts';
-import { buildWorkload, type Workload } from './workload.ts';
+import { buildWorkload, type ProcessShape, type Workload } from './workload.ts';
 
 /** One variant's run of a scenario, in the shape `ossim run --json` prints. */
 export interface ScenarioRun {
@@ -46,8 +46,163 @@ export const SCENARIOS = [
 /** A scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+/** One run of a scenario: the variant and the workload it runs (its inputs). */
+export interface ScenarioRunInputs {
+  /** The run's name, as `ossim run <scenario> --json` names it (`os`). */
+  readonly label: string;
+  readonly os: OsVariant;
+  readonly workload: Workload;
+}
+
+/** How long a scenario's run may go, in simulated ns. */
+export const SCENARIO_UNTIL_NS = 2_000_000_000;
+/** The seed the scenarios run with (`createKernel`'s default). */
+export const SCENARIO_SEED = 1;
+
 const MS = 1_000_000;
+
+/** preempt-in-kernel and single-stack: a write() that blocks on disk DMA, and another process making system calls meanwhile. */
+const ioWorkload = (): Workload =>
+  buildWorkload({
+    name: 'preempt-in-kernel',
+    processes: [
+      {
+        comm: 'writer',
+        steps: [
+          { op: 'disk-write', bytes: 4096 },
+          { op: 'write', text: 'writer: write() returned\n' },
+        ],
+      },
+      {
+        comm: 'other',
+        steps: [
+          { op: 'loop', times: 3, steps: [{ op: 'getpid' }, { op: 'write', text: 'Hello from other, making system calls meanwhile\n' }] },
+          { op: 'loop', times: 10, steps: [{ op: 'compute', cycles: 500_000 }] },
+        ],
+      },
+    ],
+  });
+
+const sleeper = (comm: string): ProcessShape => ({
+  comm,
+  steps: [
+    {
+      op: 'loop',
+      times: 6,
+      steps: [
+        { op: 'compute', cycles: 1_000_000 },
+        { op: 'sleep', ns: 1 * MS },
+      ],
+    },
+  ],
+});
+
+/**
+ * The inputs of each run a scenario compares, in the order {@link runScenario} runs them:
+ * what a viewer (or a test) needs to run the same scenario on its own.
+ */
+export function scenarioRuns(name: ScenarioName): ScenarioRunInputs[] {
+  switch (name) {
+    case 'two-stacks':
+      return [
+        {
+          label: 'i386',
+          os: PRESETS.i386,
+          workload: buildWorkload({
+            name: 'two-stacks',
+            // main and the two threads it creates: a process with 3 threads.
+            processes: [{ comm: 'app', steps: [{ op: 'threads', count: 2, steps: [{ op: 'getpid' }, { op: 'sleep', ns: 2 * MS }] }] }],
+          }),
+        },
+      ];
+    case 'preempt-in-kernel':
+      return [PRESETS.i386, PRESETS.x86_64].map((os) => ({ label: os.name, os, workload: ioWorkload() }));
+    case 'single-stack':
+      return [
+        { label: 'single-stack', os: PRESETS['single-stack'], workload: ioWorkload() },
+        {
+          label: 'single-stack (no blocking)',
+          os: PRESETS['single-stack'],
+          workload: buildWorkload({
+            name: 'no-blocking',
+            processes: [
+              {
+                comm: 'calm',
+                steps: [{ op: 'getpid' }, { op: 'write', text: 'no preemption, no blocking: fine\n' }, { op: 'compute', cycles: 100_000 }],
+              },
+            ],
+          }),
+        },
+      ];
+    case 'irq-nesting': {
+      const workload = buildWorkload({
+        name: 'irq-nesting',
+        processes: [
+          {
+            comm: 'raidwriter',
+            steps: [
+              { op: 'disk-write', bytes: 4096 },
+              { op: 'write', text: 'write done\n' },
+            ],
+          },
+        ],
+        nic: Array.from({ length: 40 }, (_, i) => 2_000 + i * 1_500),
+      });
+      return [
+        defineOs({ preset: 'i386', name: 'i386-4k', threadSize: 4096 }),
+        defineOs({ preset: 'i386', name: 'i386-4k-irqstacks', threadSize: 4096, irqStacks: true }),
+        defineOs({ preset: 'x86_64', name: 'vmap-4k', threadSize: 4096, irqStacks: false }),
+      ].map((os) => ({ label: os.name, os, workload }));
+    }
+    case 'zombie':
+      return [PRESETS.i386, PRESETS.x86_64].map((os) => ({
+        label: os.name,
+        os,
+        workload: buildWorkload({
+          name: 'zombie',
+          processes: [
+            {
+              comm: 'parent',
+              steps: [{ op: 'fork', child: [{ op: 'write', text: 'child exits\n' }] }, { op: 'sleep', ns: 2 * MS }, { op: 'wait' }],
+            },
+          ],
+        }),
+      }));
+    case 'kernel-threads':
+      return [
+        {
+          label: 'i386',
+          os: PRESETS.i386,
+          workload: buildWorkload({
+            name: 'kernel-threads',
+            processes: [sleeper('a'), sleeper('b')],
+            kthreads: [
+              { name: 'kworker/0:1', cycles: 50_000, period: 1_500_000 },
+              { name: 'kworker/0:2', cycles: 30_000, period: 2_500_000 },
+            ],
+          }),
+        },
+      ];
+    case 'thread-info-mask':
+      return [
+        {
+          label: 'i386',
+          os: PRESETS.i386,
+          workload: buildWorkload({
+            name: 'thread-info-mask',
+            processes: [
+              { comm: 'masked', steps: [{ op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'yield' }, { op: 'getpid' }] }] },
+            ],
+          }),
+        },
+      ];
+  }
+}
+
+/** The run `i` of scenario `name` (its inputs). */
+const runOf = (name: ScenarioName, i = 0): ScenarioRunInputs => scenarioRuns(name)[i] as ScenarioRunInputs;
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 interface Probe {
   readonly kernel: Kernel;
@@ -66,7 +221,7 @@ function start(os: OsVariant, workload: Workload): Probe {
 }
 
 function finish(p: Probe, narration: string[], checks: { what: string; ok: boolean }[], tasks?: TaskInfo[]): ScenarioRun {
-  const r = p.kernel.run({ until: 2_000 * MS });
+  const r = p.kernel.run({ until: SCENARIO_UNTIL_NS });
   const shown = (tasks ?? p.kernel.tasks()).filter((t) => t.tid !== 0);
   for (const e of p.events) {
     if (e.type === 'kernel.oops') {
@@ -106,15 +261,8 @@ function addressMap(tasks: readonly TaskInfo[]): string[] {
 }
 
 function twoStacks(): ScenarioRun[] {
-  const os = PRESETS.i386;
-  const p = start(
-    os,
-    buildWorkload({
-      name: 'two-stacks',
-      // main and the two threads it creates: a process with 3 threads.
-      processes: [{ comm: 'app', steps: [{ op: 'threads', count: 2, steps: [{ op: 'getpid' }, { op: 'sleep', ns: 2 * MS }] }] }],
-    }),
-  );
+  const { os, workload } = runOf('two-stacks');
+  const p = start(os, workload);
   p.kernel.run({ until: 1 * MS });
   const threads = p.kernel.tasks().filter((t) => t.pid === 3);
   const narration = [
@@ -150,28 +298,6 @@ function twoStacks(): ScenarioRun[] {
   return [finish(p, narration, checks, threads)];
 }
 
-const ioWorkload = (): Workload =>
-  buildWorkload({
-    name: 'preempt-in-kernel',
-    processes: [
-      {
-        comm: 'writer',
-        steps: [
-          { op: 'disk-write', bytes: 4096 },
-          { op: 'write', text: 'writer: write() returned\n' },
-        ],
-      },
-      {
-        comm: 'other',
-        steps: [
-          { op: 'loop', times: 3, steps: [{ op: 'getpid' }, { op: 'write', text: 'Hello from other, making system calls meanwhile\n' }] },
-          // Then it computes for 5 ms, in slices the disk interrupt can come between: it outlives the disk's 2 ms.
-          { op: 'loop', times: 10, steps: [{ op: 'compute', cycles: 500_000 }] },
-        ],
-      },
-    ],
-  });
-
 /** init forks the workload's processes in order: the writer is pid 3, the other pid 4. */
 const WRITER = 3;
 const OTHER = 4;
@@ -204,8 +330,8 @@ function frameChain(kernel: Kernel, sp: number, top: number): StackWord[] {
   return out;
 }
 
-function preemptRun(os: OsVariant): ScenarioRun {
-  const p = start(os, ioWorkload());
+function preemptRun({ os, workload }: ScenarioRunInputs): ScenarioRun {
+  const p = start(os, workload);
   const narration = [`${os.name}: "writer" calls write() on the disk and blocks on DMA; "other" runs and makes its own system calls.`];
   let bothLive = false;
   let writerSp = 0;
@@ -240,8 +366,9 @@ function preemptRun(os: OsVariant): ScenarioRun {
 }
 
 function singleStack(): ScenarioRun[] {
-  const os = PRESETS['single-stack'];
-  const broken = start(os, ioWorkload());
+  const [brokenRun, calmRun] = scenarioRuns('single-stack') as [ScenarioRunInputs, ScenarioRunInputs];
+  const os = brokenRun.os;
+  const broken = start(os, brokenRun.workload);
   const k = broken.kernel;
   const n1 = [
     `${os.name}: the same workload with one kernel stack shared by every task (every task's sp0 is its top); preemption ${os.preemption}, ${os.scheduler.policy}.`,
@@ -333,18 +460,7 @@ function singleStack(): ScenarioRun[] {
         oops.pc === nowAt(clobbered.address)?.value,
     },
   ];
-  const works = start(
-    PRESETS['single-stack'],
-    buildWorkload({
-      name: 'no-blocking',
-      processes: [
-        {
-          comm: 'calm',
-          steps: [{ op: 'getpid' }, { op: 'write', text: 'no preemption, no blocking: fine\n' }, { op: 'compute', cycles: 100_000 }],
-        },
-      ],
-    }),
-  );
+  const works = start(calmRun.os, calmRun.workload);
   const n2 = ['single-stack, no preemption and no blocking: nobody is switched out with frames it needs again.'];
   const r2 = finish(works, n2, []);
   const c2 = [{ what: 'runs to completion', ok: r2.outcome === 'ok' && works.kernel.console.includes('fine') }];
@@ -352,7 +468,7 @@ function singleStack(): ScenarioRun[] {
     { ...r1, checks: c1, narration: [...n1, ...c1.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] },
     {
       ...r2,
-      os: 'single-stack (no blocking)',
+      os: calmRun.label,
       checks: c2,
       narration: [...n2, ...c2.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)],
     },
@@ -360,26 +476,9 @@ function singleStack(): ScenarioRun[] {
 }
 
 function irqNesting(): ScenarioRun[] {
-  const nic = Array.from({ length: 40 }, (_, i) => 2_000 + i * 1_500);
-  const workload = buildWorkload({
-    name: 'irq-nesting',
-    processes: [
-      {
-        comm: 'raidwriter',
-        steps: [
-          { op: 'disk-write', bytes: 4096 },
-          { op: 'write', text: 'write done\n' },
-        ],
-      },
-    ],
-    nic,
-  });
-  const variants: [OsVariant, Outcome][] = [
-    [defineOs({ preset: 'i386', name: 'i386-4k', threadSize: 4096 }), 'overflow'],
-    [defineOs({ preset: 'i386', name: 'i386-4k-irqstacks', threadSize: 4096, irqStacks: true }), 'ok'],
-    [defineOs({ preset: 'x86_64', name: 'vmap-4k', threadSize: 4096, irqStacks: false }), 'overflow'],
-  ];
-  return variants.map(([os, expected]) => {
+  // i386-4k overflows into thread_info; with interrupt stacks it does not; vmapped, it hits the guard page.
+  const expected: Outcome[] = ['overflow', 'ok', 'overflow'];
+  return scenarioRuns('irq-nesting').map(({ os, workload }, i) => {
     const p = start(os, workload);
     const narration = [
       `${os.name}: a deep md-raid write path interrupted by the NIC, whose handler runs ip/iptables/tcp (stacks of ${os.threadSize} bytes, ${os.irqStacks ? 'with' : 'no'} interrupt stacks, ${os.stackAllocator}).`,
@@ -392,25 +491,14 @@ function irqNesting(): ScenarioRun[] {
         0,
         `  kstack.overflow: ${overflow.how} (evidence ${overflow.evidence.join(', ')}), detected in ${overflow.detectedIn}`,
       );
-    const checks = [{ what: `outcome is ${expected}`, ok: run.outcome === expected }];
+    const checks = [{ what: `outcome is ${expected[i]}`, ok: run.outcome === expected[i] }];
     return { ...run, checks, narration: [...narration, ...checks.map((c) => `  [${c.ok ? 'ok' : 'FAILED'}] ${c.what}`)] };
   });
 }
 
 function zombie(): ScenarioRun[] {
-  return [PRESETS.i386, PRESETS.x86_64].map((os) => {
-    const p = start(
-      os,
-      buildWorkload({
-        name: 'zombie',
-        processes: [
-          {
-            comm: 'parent',
-            steps: [{ op: 'fork', child: [{ op: 'write', text: 'child exits\n' }] }, { op: 'sleep', ns: 2 * MS }, { op: 'wait' }],
-          },
-        ],
-      }),
-    );
+  return scenarioRuns('zombie').map(({ os, workload }) => {
+    const p = start(os, workload);
     p.kernel.run({ until: 1 * MS });
     const z = p.kernel.task(4);
     const held = p.kernel.kstack.has(4);
@@ -436,45 +524,8 @@ function zombie(): ScenarioRun[] {
 }
 
 function kernelThreads(): ScenarioRun[] {
-  const os = PRESETS.i386;
-  const p = start(
-    os,
-    buildWorkload({
-      name: 'kernel-threads',
-      processes: [
-        {
-          comm: 'a',
-          steps: [
-            {
-              op: 'loop',
-              times: 6,
-              steps: [
-                { op: 'compute', cycles: 1_000_000 },
-                { op: 'sleep', ns: 1 * MS },
-              ],
-            },
-          ],
-        },
-        {
-          comm: 'b',
-          steps: [
-            {
-              op: 'loop',
-              times: 6,
-              steps: [
-                { op: 'compute', cycles: 1_000_000 },
-                { op: 'sleep', ns: 1 * MS },
-              ],
-            },
-          ],
-        },
-      ],
-      kthreads: [
-        { name: 'kworker/0:1', cycles: 50_000, period: 1_500_000 },
-        { name: 'kworker/0:2', cycles: 30_000, period: 2_500_000 },
-      ],
-    }),
-  );
+  const { os, workload } = runOf('kernel-threads');
+  const p = start(os, workload);
   const narration = ['i386: kthreadd creates two kworkers (no mm); they run between user tasks on a borrowed active_mm.'];
   const toKthread: { next: string; mmSwitch: boolean; prev: string }[] = [];
   p.kernel.log.on('sched.switch', (e) => {
@@ -509,14 +560,8 @@ function kernelThreads(): ScenarioRun[] {
 }
 
 function threadInfoMask(): ScenarioRun[] {
-  const os = PRESETS.i386;
-  const p = start(
-    os,
-    buildWorkload({
-      name: 'thread-info-mask',
-      processes: [{ comm: 'masked', steps: [{ op: 'threads', count: 3, steps: [{ op: 'getpid' }, { op: 'yield' }, { op: 'getpid' }] }] }],
-    }),
-  );
+  const { os, workload } = runOf('thread-info-mask');
+  const p = start(os, workload);
   const narration = [
     `i386: current_thread_info() = sp & ~(THREAD_SIZE-1) = sp & ${hex(~(os.threadSize - 1))}; thread_info->task names the thread.`,
   ];
@@ -544,11 +589,12 @@ function threadInfoMask(): ScenarioRun[] {
   ];
 }
 
-const TITLES: Record<ScenarioName, string> = {
+/** What each scenario shows, in a line. */
+export const SCENARIO_TITLES: Readonly<Record<ScenarioName, string>> = {
   'two-stacks': 'every thread has two stacks: a user stack and a kernel stack',
   'preempt-in-kernel': 'a write() blocks in the kernel while another process runs',
-  'single-stack': 'one kernel stack for everybody',
-  'irq-nesting': 'a deep interrupt on a deep kernel path',
+  'single-stack': 'one kernel stack for everybody: the writer resumes on overwritten frames and oopses',
+  'irq-nesting': 'a deep interrupt on a deep kernel path: overflow into thread_info, or the guard page',
   zombie: 'a zombie and its kernel stack',
   'kernel-threads': 'kernel threads run without an mm',
   'thread-info-mask': 'current found by masking SP',
@@ -566,7 +612,7 @@ export function runScenario(name: string): ScenarioResult {
     s === 'two-stacks'
       ? twoStacks()
       : s === 'preempt-in-kernel'
-        ? [preemptRun(PRESETS.i386), preemptRun(PRESETS.x86_64)]
+        ? scenarioRuns('preempt-in-kernel').map(preemptRun)
         : s === 'single-stack'
           ? singleStack()
           : s === 'irq-nesting'
@@ -576,5 +622,5 @@ export function runScenario(name: string): ScenarioResult {
               : s === 'kernel-threads'
                 ? kernelThreads()
                 : threadInfoMask();
-  return { scenario: s, title: TITLES[s], runs };
+  return { scenario: s, title: SCENARIO_TITLES[s], runs };
 }
