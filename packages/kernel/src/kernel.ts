@@ -528,6 +528,8 @@ export function createKernel(options: KernelOptions): Kernel {
   let nextPipe = 1;
   let nextReq = 1;
   const disk = new Uint8Array(DISK_SIZE);
+  /** The disk's contents as the last checkpoint saved them, while unchanged since (checkpoints share it). */
+  let diskSaved: Uint8Array | null = null;
   const diskDone: DiskReq[] = [];
   const diskPending = new Map<number, DiskReq>();
   const futexQueues = new Map<string, Task[]>();
@@ -1757,7 +1759,10 @@ export function createKernel(options: KernelOptions): Kernel {
     diskPending.delete(e.req);
     let off = req.offset;
     for (const p of req.pages) {
-      if (req.op === 'write') disk.set(phys.readBytes(p.paddr, p.len), off);
+      if (req.op === 'write') {
+        disk.set(phys.readBytes(p.paddr, p.len), off);
+        diskSaved = null;
+      }
       else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
       off += p.len;
     }
@@ -1993,7 +1998,7 @@ export function createKernel(options: KernelOptions): Kernel {
       })),
       diskPending: [...diskPending.keys()],
       diskDone: diskDone.map((r) => r.id),
-      disk: disk.slice(),
+      disk: (diskSaved ??= disk.slice()),
       futexQueues: [...futexQueues].map(([k, q]) => [k, q.map(keyOf)]),
       kthreadRequests: kthreadRequests.map((k) => ({ ...k })),
       lastTick: lastTick.slice(),
@@ -2143,6 +2148,7 @@ export function createKernel(options: KernelOptions): Kernel {
     diskDone.length = 0;
     for (const id of st.diskDone) diskDone.push(reqObjs.get(id) as DiskReq);
     disk.set(st.disk);
+    diskSaved = st.disk;
     futexQueues.clear();
     for (const [k, q] of st.futexQueues) futexQueues.set(k, q.map(task));
     kthreadRequests.length = 0;
