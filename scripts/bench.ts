@@ -5,14 +5,29 @@
  * target and merges the figures into `bench-results.json` at the repository root
  * (metric name -> number; metrics of other runs, e.g. the browser's, are kept).
  *
+ * Each bench file runs in a process of its own, as `ossim` runs one workload per process: a
+ * file's JIT type feedback (the event shapes its handlers saw, the closures its call sites
+ * met) never slows the next file's code.
+ *
  * Usage: pnpm bench [filter]   (filter: a substring of the bench file path)
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchModule, Target } from './benchkit.ts';
 
 const root = resolve(import.meta.dirname, '..');
+
+// The child: run one bench file and hand its figures and targets to the parent on stdout.
+if (process.argv[2] === '--one') {
+  const file = process.argv[3] as string;
+  const mod = (await import(pathToFileURL(file).href)) as { default: BenchModule };
+  const results = await mod.default.run();
+  process.stdout.write(`\n@@bench ${JSON.stringify({ results, targets: mod.default.targets ?? {} })}\n`);
+  process.exit(0);
+}
+
 const filter = process.argv[2];
 const files = ['packages', 'apps']
   .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name, 'bench')) : []))
@@ -34,9 +49,27 @@ const results: Record<string, number> = {};
 const targets: Record<string, Target> = {};
 for (const file of files) {
   process.stderr.write(`bench: ${relative(root, file)} ...\n`);
-  const mod = (await import(pathToFileURL(file).href)) as { default: BenchModule };
-  Object.assign(targets, mod.default.targets ?? {});
-  Object.assign(results, await mod.default.run());
+  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--one', file], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('@@bench '));
+  if (child.status !== 0 || line === undefined) {
+    process.stderr.write(child.stdout);
+    console.error(`bench: ${relative(root, file)} failed (exit ${child.status})`);
+    process.exit(1);
+  }
+  const one = JSON.parse(line.slice('@@bench '.length)) as { results: Record<string, number>; targets: Record<string, Target> };
+  Object.assign(targets, one.targets);
+  Object.assign(results, one.results);
+  // What the bench printed besides its figures (e.g. the web bench's seeks).
+  const rest = child.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('@@bench '))
+    .join('\n');
+  if (rest !== '') process.stderr.write(`${rest}\n`);
 }
 
 const outPath = join(root, 'bench-results.json');
