@@ -269,6 +269,7 @@ function requestSnapshot(): void {
           lastRender = now;
           timed(render);
           renderTimes.push(performance.now() - now);
+          document.body.dataset.renderMs = String(Math.round(performance.now() - now));
         }
         document.body.dataset.shown = `${r.snapshot.seq}:${r.snapshot.insns}:${r.snapshot.tid ?? ''}`;
       },

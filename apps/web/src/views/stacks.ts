@@ -25,15 +25,27 @@ export function stackTable(p: StackPicture, label: string): HTMLElement {
     `<tr class="k-guard"><td>${hex(g.low)}–${hex(g.high)}</td><td>unmapped</td><td class="kind">guard page</td><td colspan="2">guard page ${where}: an access here faults (a vmapped stack's overflow is caught)</td></tr>`;
   if (p.guardAbove) rows.push(guardRow(p.guardAbove, 'above the stack'));
   const words = p.words;
-  const foldable = (w: MemWord): boolean => w.kind === 'free' && w.value === 0 && w.markers.length === 0;
+  // Runs of never-used zero words, and of unmapped words with the same explanation, fold into one row each.
+  const foldKey = (w: MemWord): string | null =>
+    w.markers.length > 0
+      ? null
+      : w.kind === 'free' && w.value === 0
+        ? 'free'
+        : w.kind === 'guard' && w.value === null
+          ? `guard:${w.what}`
+          : null;
   for (let i = words.length - 1; i >= 0; i--) {
     const w = words[i] as MemWord;
-    if (foldable(w)) {
+    const key = foldKey(w);
+    if (key !== null) {
       let j = i;
-      while (j >= 0 && foldable(words[j] as MemWord)) j--;
+      while (j >= 0 && foldKey(words[j] as MemWord) === key) j--;
       if (i - j >= FOLD) {
+        const range = `${hex((words[j + 1] as MemWord).address)}–${hex(w.address + 3)}`;
         rows.push(
-          `<tr class="k-free fold"><td>${hex((words[j + 1] as MemWord).address)}–${hex(w.address + 3)}</td><td>0x00000000</td><td class="kind">free</td><td colspan="2">${i - j} zero words, never used (below SP)</td></tr>`,
+          key === 'free'
+            ? `<tr class="k-free fold"><td>${range}</td><td>0x00000000</td><td class="kind">free</td><td colspan="2">${i - j} zero words, never used (below SP)</td></tr>`
+            : `<tr class="k-guard fold"><td>${range}</td><td>unmapped</td><td class="kind">${KIND_TEXT.guard}</td><td colspan="2">${i - j} words: ${esc(w.what)}</td></tr>`,
         );
         i = j + 1;
         continue;
