@@ -1,4 +1,4 @@
-import type { OsVariant } from '@ossim/kernel';
+import type { OsVariant, RunCounters } from '@ossim/kernel';
 import type { TimelineData } from './worker/timeline.ts';
 
 /** Where a session's events come from. */
@@ -184,21 +184,5 @@ export interface CpuView {
   readonly regs: string;
 }
 
-/** A run's counters for the compare view. */
-export interface RunCounters {
-  readonly os: string;
-  readonly outcome: string;
-  readonly cause: string | null;
-  readonly simulatedNs: number;
-  readonly events: number;
-  readonly contextSwitches: number;
-  readonly preemptions: number;
-  readonly syscalls: number;
-  readonly syscallLatencyAvgNs: number;
-  readonly syscallLatencyMaxNs: number;
-  readonly wakeLatencyAvgNs: number;
-  readonly wakeLatencyMaxNs: number;
-  readonly peakKernelStackKb: number;
-  readonly leastStackBytesLeft: number | null;
-  readonly deepestStackBytes: number;
-}
+/** A run's counters for the compare view (as @ossim/kernel counts them). */
+export type { RunCounters };

@@ -23,6 +23,7 @@ export {
   VECTORS,
   WNOHANG,
 } from './abi.ts';
+export { createRunCounter, type RunCounter, type RunCounters } from './counters.ts';
 export { KernelError, type KernelErrorCode } from './errors.ts';
 export type { Outcome, TaskState } from './events.ts';
 export { createChromeExport, createFtraceExport } from './export.ts';

@@ -1762,8 +1762,7 @@ export function createKernel(options: KernelOptions): Kernel {
       if (req.op === 'write') {
         disk.set(phys.readBytes(p.paddr, p.len), off);
         diskSaved = null;
-      }
-      else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
+      } else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
       off += p.len;
     }
     diskDone.push(req);
@@ -1941,6 +1940,8 @@ export function createKernel(options: KernelOptions): Kernel {
     for (const t of all.values()) if (t.wait?.kind === 'disk') reqs.set(t.wait.req.id, t.wait.req);
     for (const r of reqs.values()) see(r.task);
     for (const t of all.values()) if (t.group !== null && !groups.has(t.group.tgid)) groups.set(t.group.tgid, t.group);
+    if (diskSaved === null) diskSaved = disk.slice();
+    const savedDisk = diskSaved;
     return {
       tasks: [...all.values()].map((t) => ({
         key: keyOf(t),
@@ -1998,7 +1999,7 @@ export function createKernel(options: KernelOptions): Kernel {
       })),
       diskPending: [...diskPending.keys()],
       diskDone: diskDone.map((r) => r.id),
-      disk: (diskSaved ??= disk.slice()),
+      disk: savedDisk,
       futexQueues: [...futexQueues].map(([k, q]) => [k, q.map(keyOf)]),
       kthreadRequests: kthreadRequests.map((k) => ({ ...k })),
       lastTick: lastTick.slice(),

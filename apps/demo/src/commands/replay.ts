@@ -1,6 +1,6 @@
 import { compareEvents, type Divergence, type OssimEvent, type TraceInputs } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import { KernelError, type OsVariant, type RunResult } from '@ossim/kernel';
+import { createRunCounter, KernelError, type OsVariant, type RunCounters, type RunResult } from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { kernelFromInputs, loadOs } from '../kernelRun.ts';
@@ -13,94 +13,33 @@ export function rerun(inputs: TraceInputs, os?: OsVariant): { events: OssimEvent
   return { events, result: again.run(), os: again.os };
 }
 
-/** What a run did, for side-by-side comparison. */
-export interface RunSummary {
-  readonly os: string;
-  readonly outcome: string;
-  readonly cause: string | null;
-  readonly simulatedNs: number;
-  readonly events: number;
-  readonly contextSwitches: number;
-  readonly involuntarySwitches: number;
-  readonly syscalls: number;
-  readonly syscallLatencyAvgNs: number;
-  readonly syscallLatencyMaxNs: number;
-  readonly peakKernelStackKb: number;
-  readonly leastStackBytesLeft: number | null;
-}
-
-/** Summarises a run from its events. */
+/** Summarises a run from its events (the counters of @ossim/kernel's `createRunCounter`). */
 export function summarize(
   os: string,
   result: Pick<RunResult, 'outcome' | 'cause' | 'simulatedNs'>,
   events: Iterable<OssimEvent>,
-): RunSummary {
-  let n = 0;
-  let switches = 0;
-  let involuntary = 0;
-  let syscalls = 0;
-  let latencySum = 0;
-  let latencyMax = 0;
-  let peakKb = 0;
-  let leastLeft: number | null = null;
-  const entered = new Map<number, number>();
-  for (const e of events) {
-    n++;
-    switch (e.type) {
-      case 'sched.switch':
-        switches++;
-        if (e.preempt) involuntary++;
-        break;
-      case 'syscall.enter':
-        entered.set(e.tid, e.time);
-        break;
-      case 'syscall.exit': {
-        const start = entered.get(e.tid);
-        if (start !== undefined) {
-          entered.delete(e.tid);
-          syscalls++;
-          latencySum += e.time - start;
-          latencyMax = Math.max(latencyMax, e.time - start);
-        }
-        break;
-      }
-      case 'kstack.account':
-        peakKb = Math.max(peakKb, e.kernelStackKb);
-        break;
-      case 'kstack.greatest_depth':
-        leastLeft = leastLeft === null ? e.bytesLeft : Math.min(leastLeft, e.bytesLeft);
-        break;
-    }
-  }
-  return {
-    os,
-    outcome: result.outcome,
-    cause: result.cause,
-    simulatedNs: result.simulatedNs,
-    events: n,
-    contextSwitches: switches,
-    involuntarySwitches: involuntary,
-    syscalls,
-    syscallLatencyAvgNs: syscalls === 0 ? 0 : Math.round(latencySum / syscalls),
-    syscallLatencyMaxNs: latencyMax,
-    peakKernelStackKb: peakKb,
-    leastStackBytesLeft: leastLeft,
-  };
+): RunCounters {
+  const counter = createRunCounter();
+  for (const e of events) counter.add(e);
+  return counter.result(os, result);
 }
 
 /** Prints summaries side by side. */
-export function formatComparison(runs: readonly RunSummary[]): string {
-  const rows: [string, (s: RunSummary) => string][] = [
+export function formatComparison(runs: readonly RunCounters[]): string {
+  const rows: [string, (s: RunCounters) => string][] = [
     ['outcome', (s) => s.outcome],
     ['simulated time', (s) => formatNs(s.simulatedNs)],
     ['events', (s) => String(s.events)],
     ['context switches', (s) => String(s.contextSwitches)],
-    ['  of them preemptions', (s) => String(s.involuntarySwitches)],
+    ['  of them preemptions', (s) => String(s.preemptions)],
     ['system calls', (s) => String(s.syscalls)],
     ['syscall latency avg', (s) => formatNs(s.syscallLatencyAvgNs)],
     ['syscall latency max', (s) => formatNs(s.syscallLatencyMaxNs)],
+    ['wake-up latency avg', (s) => formatNs(s.wakeLatencyAvgNs)],
+    ['wake-up latency max', (s) => formatNs(s.wakeLatencyMaxNs)],
     ['KernelStack peak', (s) => `${s.peakKernelStackKb} kB`],
     ['least stack left', (s) => (s.leastStackBytesLeft === null ? '-' : `${s.leastStackBytesLeft} bytes`)],
+    ['deepest kernel stack', (s) => `${s.deepestStackBytes} bytes`],
   ];
   const table = [['', ...runs.map((r) => r.os)], ...rows.map(([label, f]) => [label, ...runs.map(f)])];
   const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] as string).length))) ?? [];

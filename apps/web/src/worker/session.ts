@@ -1,6 +1,7 @@
 import type { OssimEvent } from '@ossim/eventlog';
 import {
   CREATING_NRS,
+  createRunCounter,
   defineOs,
   KernelError,
   mapTids,
@@ -308,88 +309,9 @@ export function walkAt(s: Session, seq: number, pid: number, vaddr: number): Wal
 /** Runs the session's inputs on a variant to the end, counting what the compare view shows. */
 export function countersOf(inputs: SessionInputs, os: OsVariant): RunCounters {
   const p = createPositioned({ ...inputs, os });
-  let events = 0;
-  let switches = 0;
-  let preemptions = 0;
-  let syscalls = 0;
-  let latSum = 0;
-  let latMax = 0;
-  let wakeN = 0;
-  let wakeSum = 0;
-  let wakeMax = 0;
-  let peakKb = 0;
-  let least: number | null = null;
-  let deepest = 0;
-  const entered = new Map<number, number>();
-  const woken = new Map<number, number>();
-  const tops = new Map<number, number>();
-  const current: number[] = [];
-  p.each = (e) => {
-    events++;
-    switch (e.type) {
-      case 'task.new':
-        tops.set(e.tid, e.kstackTop);
-        break;
-      case 'sched.switch': {
-        switches++;
-        if (e.preempt) preemptions++;
-        current[e.cpu] = e.nextTid;
-        const w = woken.get(e.nextTid);
-        if (w !== undefined) {
-          woken.delete(e.nextTid);
-          wakeN++;
-          wakeSum += e.time - w;
-          wakeMax = Math.max(wakeMax, e.time - w);
-        }
-        break;
-      }
-      case 'task.wake':
-        woken.set(e.tid, e.time);
-        break;
-      case 'syscall.enter':
-        entered.set(e.tid, e.time);
-        break;
-      case 'syscall.exit': {
-        const start = entered.get(e.tid);
-        if (start !== undefined) {
-          entered.delete(e.tid);
-          syscalls++;
-          latSum += e.time - start;
-          latMax = Math.max(latMax, e.time - start);
-        }
-        break;
-      }
-      case 'cpu.trap_enter': {
-        const top = tops.get(current[e.cpu] ?? 0);
-        if (top !== undefined && (e.stack === 'sp0' || e.stack === 'current') && e.spAfter <= top)
-          deepest = Math.max(deepest, top - e.spAfter);
-        break;
-      }
-      case 'kstack.account':
-        peakKb = Math.max(peakKb, e.kernelStackKb);
-        break;
-      case 'kstack.greatest_depth':
-        least = least === null ? e.bytesLeft : Math.min(least, e.bytesLeft);
-        break;
-    }
-  };
+  const counter = createRunCounter();
+  p.each = (e) => counter.add(e);
   advance(p, { ...inputs, os }, Number.MAX_SAFE_INTEGER);
   const r = p.result;
-  return {
-    os: os.name,
-    outcome: r?.outcome ?? 'ok',
-    cause: r?.cause ?? null,
-    simulatedNs: r?.simulatedNs ?? p.view.time,
-    events,
-    contextSwitches: switches,
-    preemptions,
-    syscalls,
-    syscallLatencyAvgNs: syscalls === 0 ? 0 : Math.round(latSum / syscalls),
-    syscallLatencyMaxNs: latMax,
-    wakeLatencyAvgNs: wakeN === 0 ? 0 : Math.round(wakeSum / wakeN),
-    wakeLatencyMaxNs: wakeMax,
-    peakKernelStackKb: peakKb,
-    leastStackBytesLeft: least,
-    deepestStackBytes: deepest,
-  };
+  return counter.result(os.name, { outcome: r?.outcome ?? 'ok', cause: r?.cause ?? null, simulatedNs: r?.simulatedNs ?? p.view.time });
 }

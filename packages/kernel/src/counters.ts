@@ -1,0 +1,136 @@
+import type { OssimEvent } from '@ossim/eventlog';
+import type { RunResult } from './kernel.ts';
+
+/**
+ * What a run did, counted from its events: the figures a comparison of two variants on
+ * the same inputs shows (`ossim replay --os`, the web app's Compare view).
+ */
+export interface RunCounters {
+  readonly os: string;
+  readonly outcome: string;
+  readonly cause: string | null;
+  readonly simulatedNs: number;
+  readonly events: number;
+  readonly contextSwitches: number;
+  /** Switches away from a task that was still runnable. */
+  readonly preemptions: number;
+  /** System calls that returned (from `syscall.enter` to `syscall.exit` of the same thread). */
+  readonly syscalls: number;
+  readonly syscallLatencyAvgNs: number;
+  readonly syscallLatencyMaxNs: number;
+  /** From `task.wake` to the switch that runs the task. */
+  readonly wakeLatencyAvgNs: number;
+  readonly wakeLatencyMaxNs: number;
+  /** The highest `/proc/meminfo` KernelStack seen. */
+  readonly peakKernelStackKb: number;
+  /** The fewest bytes a dead task left unused on its stack (`kstack.greatest_depth`), or null. */
+  readonly leastStackBytesLeft: number | null;
+  /** The deepest a trap found a task's kernel stack: its top minus the SP after the trap frame. */
+  readonly deepestStackBytes: number;
+}
+
+/** Counts a run's events as they come (from a log listener, or a recording's events). */
+export interface RunCounter {
+  add(event: OssimEvent): void;
+  /** The counters, with the run's end. */
+  result(os: string, end: Pick<RunResult, 'outcome' | 'cause' | 'simulatedNs'>): RunCounters;
+}
+
+/**
+ * Creates a {@link RunCounter}.
+ *
+ * @example
+ * ```ts
+ * const counter = createRunCounter();
+ * const kernel = createKernel({ os: PRESETS.i386, workload, attach: (log) => log.listen((e) => counter.add(e)) });
+ * const counters = counter.result('i386', kernel.run());
+ * ```
+ */
+export function createRunCounter(): RunCounter {
+  let events = 0;
+  let switches = 0;
+  let preemptions = 0;
+  let syscalls = 0;
+  let latSum = 0;
+  let latMax = 0;
+  let wakeN = 0;
+  let wakeSum = 0;
+  let wakeMax = 0;
+  let peakKb = 0;
+  let least: number | null = null;
+  let deepest = 0;
+  const entered = new Map<number, number>();
+  const woken = new Map<number, number>();
+  const tops = new Map<number, number>();
+  const current: number[] = [];
+  return {
+    add(e) {
+      events++;
+      switch (e.type) {
+        case 'task.new':
+          tops.set(e.tid, e.kstackTop);
+          break;
+        case 'sched.switch': {
+          switches++;
+          if (e.preempt) preemptions++;
+          current[e.cpu] = e.nextTid;
+          const w = woken.get(e.nextTid);
+          if (w !== undefined) {
+            woken.delete(e.nextTid);
+            wakeN++;
+            wakeSum += e.time - w;
+            wakeMax = Math.max(wakeMax, e.time - w);
+          }
+          break;
+        }
+        case 'task.wake':
+          woken.set(e.tid, e.time);
+          break;
+        case 'syscall.enter':
+          entered.set(e.tid, e.time);
+          break;
+        case 'syscall.exit': {
+          const start = entered.get(e.tid);
+          if (start !== undefined) {
+            entered.delete(e.tid);
+            syscalls++;
+            latSum += e.time - start;
+            latMax = Math.max(latMax, e.time - start);
+          }
+          break;
+        }
+        case 'cpu.trap_enter': {
+          const top = tops.get(current[e.cpu] ?? 0);
+          if (top !== undefined && (e.stack === 'sp0' || e.stack === 'current') && e.spAfter <= top)
+            deepest = Math.max(deepest, top - e.spAfter);
+          break;
+        }
+        case 'kstack.account':
+          peakKb = Math.max(peakKb, e.kernelStackKb);
+          break;
+        case 'kstack.greatest_depth':
+          least = least === null ? e.bytesLeft : Math.min(least, e.bytesLeft);
+          break;
+      }
+    },
+    result(os, end) {
+      return {
+        os,
+        outcome: end.outcome,
+        cause: end.cause,
+        simulatedNs: end.simulatedNs,
+        events,
+        contextSwitches: switches,
+        preemptions,
+        syscalls,
+        syscallLatencyAvgNs: syscalls === 0 ? 0 : Math.round(latSum / syscalls),
+        syscallLatencyMaxNs: latMax,
+        wakeLatencyAvgNs: wakeN === 0 ? 0 : Math.round(wakeSum / wakeN),
+        wakeLatencyMaxNs: wakeMax,
+        peakKernelStackKb: peakKb,
+        leastStackBytesLeft: least,
+        deepestStackBytes: deepest,
+      };
+    },
+  };
+}
