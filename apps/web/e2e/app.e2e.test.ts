@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // What the CLI runs for `ossim ps -f --at` and `ossim stack --at`: its own functions.
 import { machineAt } from '../../demo/src/commands/stack.ts';
 import { parseMoment, viewAt } from '../../demo/src/commands/views.ts';
-import { SCENARIO_SEED, SCENARIO_UNTIL_NS, scenarioRuns } from '../src/scenarios.ts';
+import { SCENARIO_SEED, SCENARIO_UNTIL_NS, SCENARIOS, scenarioRuns } from '../src/scenarios.ts';
 import { launch, serveDist, settled } from './browser.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -108,15 +108,7 @@ describe('ossim in the browser', () => {
   });
 
   it('every view works on every scenario run', async () => {
-    for (const scenario of [
-      'two-stacks',
-      'preempt-in-kernel',
-      'single-stack',
-      'irq-nesting',
-      'zombie',
-      'kernel-threads',
-      'thread-info-mask',
-    ] as const) {
+    for (const scenario of SCENARIOS) {
       const runs = scenarioRuns(scenario);
       for (let run = 0; run < runs.length; run++) {
         await page.goto(`${server.url}?scenario=${scenario}&run=${run}`);
