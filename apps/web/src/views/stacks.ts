@@ -14,8 +14,10 @@ const KIND_TEXT: Record<MemWord['kind'], string> = {
   overwritten: 'OVERWRITTEN',
 };
 
-/** Runs of this many free zero words or more fold into one row. */
+/** Runs of this many free zero words (or unmapped words) or more fold into one row. */
 const FOLD = 4;
+/** Runs of this many free words holding stale values or more fold into one row (shorter runs stay, they are worth reading). */
+const FOLD_STALE = 16;
 
 /** A stack as a table of memory, highest address first: address, value, what it is, markers. */
 export function stackTable(p: StackPicture, label: string): HTMLElement {
@@ -25,27 +27,29 @@ export function stackTable(p: StackPicture, label: string): HTMLElement {
     `<tr class="k-guard"><td>${hex(g.low)}–${hex(g.high)}</td><td>unmapped</td><td class="kind">guard page</td><td colspan="2">guard page ${where}: an access here faults (a vmapped stack's overflow is caught)</td></tr>`;
   if (p.guardAbove) rows.push(guardRow(p.guardAbove, 'above the stack'));
   const words = p.words;
-  // Runs of never-used zero words, and of unmapped words with the same explanation, fold into one row each.
+  // Runs of free words below SP (never used, or stale values of earlier calls), and of unmapped words
+  // with the same explanation, fold into one row each: a 16 KiB stack is 4,096 rows otherwise.
   const foldKey = (w: MemWord): string | null =>
-    w.markers.length > 0
-      ? null
-      : w.kind === 'free' && w.value === 0
-        ? 'free'
-        : w.kind === 'guard' && w.value === null
-          ? `guard:${w.what}`
-          : null;
+    w.markers.length > 0 ? null : w.kind === 'free' ? 'free' : w.kind === 'guard' && w.value === null ? `guard:${w.what}` : null;
   for (let i = words.length - 1; i >= 0; i--) {
     const w = words[i] as MemWord;
     const key = foldKey(w);
     if (key !== null) {
       let j = i;
-      while (j >= 0 && foldKey(words[j] as MemWord) === key) j--;
-      if (i - j >= FOLD) {
+      let zeros = true;
+      while (j >= 0 && foldKey(words[j] as MemWord) === key) {
+        if ((words[j] as MemWord).value !== 0) zeros = false;
+        j--;
+      }
+      const n = i - j;
+      if (n >= (key !== 'free' || zeros ? FOLD : FOLD_STALE)) {
         const range = `${hex((words[j + 1] as MemWord).address)}–${hex(w.address + 3)}`;
         rows.push(
-          key === 'free'
-            ? `<tr class="k-free fold"><td>${range}</td><td>0x00000000</td><td class="kind">free</td><td colspan="2">${i - j} zero words, never used (below SP)</td></tr>`
-            : `<tr class="k-guard fold"><td>${range}</td><td>unmapped</td><td class="kind">${KIND_TEXT.guard}</td><td colspan="2">${i - j} words: ${esc(w.what)}</td></tr>`,
+          key !== 'free'
+            ? `<tr class="k-guard fold"><td>${range}</td><td>unmapped</td><td class="kind">${KIND_TEXT.guard}</td><td colspan="2">${n} words: ${esc(w.what)}</td></tr>`
+            : zeros
+              ? `<tr class="k-free fold"><td>${range}</td><td>0x00000000</td><td class="kind">free</td><td colspan="2">${n} zero words, never used (below SP)</td></tr>`
+              : `<tr class="k-free fold"><td>${range}</td><td>…</td><td class="kind">free</td><td colspan="2">${n} words below SP, not in use: stale values of earlier calls</td></tr>`,
         );
         i = j + 1;
         continue;
