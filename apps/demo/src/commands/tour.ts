@@ -139,6 +139,8 @@ async function tour(io: CliIo, inputs: ToyInputs): Promise<void> {
     say('  pnpm -s ossim run <program.s|workload.json> --os x86_64 --record run.ndjson.gz');
     say('  pnpm -s ossim replay run.ndjson.gz --verify     pnpm -s ossim ps run.ndjson.gz --at 2ms');
     say('  pnpm -s ossim strace run.ndjson.gz               pnpm -s ossim export run.ndjson.gz --format chrome -o run.json');
+    say('  pnpm -s ossim stacks run.ndjson.gz 1 --at 2ms    (from the nearest snapshot in run.ndjson.gz.snapshots)');
+    say('Or see it all in the browser: pnpm web (the scenarios, your recordings and strace logs, at any moment).');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
