@@ -1919,27 +1919,40 @@ export function createKernel(options: KernelOptions): Kernel {
   /** A task's key in a checkpoint: its tid, or -1 - cpu for an idle task (all have tid 0). */
   const keyOf = (t: Task): number => (t.idle ? -1 - t.cpu : t.tid);
   const saveState = (): KernelState => {
-    // Every task reachable from the kernel's state, the released ones still named by a thread group or a queue included.
+    // Every task reachable from the kernel's state, the released ones still named by a thread group,
+    // a queue or a disk request included: a worklist until nothing new is found.
     const all = new Map<number, Task>();
-    const see = (t: Task): void => {
-      if (!all.has(keyOf(t))) all.set(keyOf(t), t);
-    };
-    for (const t of idle) see(t);
-    for (const t of tasks.values()) see(t);
     const groups = new Map<number, Group>();
     const pipes = new Map<number, PipeObj>();
     const reqs = new Map<number, DiskReq>();
-    for (const t of [...all.values()]) if (t.group !== null) groups.set(t.group.tgid, t.group);
-    for (const g of groups.values()) {
-      for (const th of g.threads) see(th);
-      for (const f of g.files) if (f?.pipe) pipes.set(f.pipe.id, f.pipe);
-    }
-    for (const p of pipes.values()) for (const t of [...p.readWait, ...p.writeWait]) see(t);
+    const todo: Task[] = [];
+    const see = (t: Task): void => {
+      if (all.has(keyOf(t))) return;
+      all.set(keyOf(t), t);
+      todo.push(t);
+    };
+    const seePipe = (p: PipeObj): void => {
+      if (pipes.has(p.id)) return;
+      pipes.set(p.id, p);
+      for (const w of [...p.readWait, ...p.writeWait]) see(w);
+    };
+    const seeReq = (r: DiskReq): void => {
+      if (reqs.has(r.id)) return;
+      reqs.set(r.id, r);
+      see(r.task);
+    };
+    for (const t of idle) see(t);
+    for (const t of tasks.values()) see(t);
     for (const q of futexQueues.values()) for (const t of q) see(t);
-    for (const r of [...diskPending.values(), ...diskDone]) reqs.set(r.id, r);
-    for (const t of all.values()) if (t.wait?.kind === 'disk') reqs.set(t.wait.req.id, t.wait.req);
-    for (const r of reqs.values()) see(r.task);
-    for (const t of all.values()) if (t.group !== null && !groups.has(t.group.tgid)) groups.set(t.group.tgid, t.group);
+    for (const r of [...diskPending.values(), ...diskDone]) seeReq(r);
+    for (let t = todo.pop(); t !== undefined; t = todo.pop()) {
+      if (t.wait?.kind === 'disk') seeReq(t.wait.req);
+      const g = t.group;
+      if (g === null || groups.has(g.tgid)) continue;
+      groups.set(g.tgid, g);
+      for (const th of g.threads) see(th);
+      for (const f of g.files) if (f?.pipe) seePipe(f.pipe);
+    }
     if (diskSaved === null) diskSaved = disk.slice();
     const savedDisk = diskSaved;
     return {
