@@ -171,7 +171,9 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
           const k = id();
           const frame = s.frame ?? 64;
           for (let d = s.depth; d >= 1; d--) {
-            const body = d === 1 ? `    work ${s.cycles ?? 100}` : `    call f${k}_${d - 1}`;
+            // The innermost function computes `cycles` (none: an empty body, `work` takes 1 or more).
+            const cycles = s.cycles ?? 100;
+            const body = d === 1 ? (cycles > 0 ? `    work ${cycles}` : '    nop') : `    call f${k}_${d - 1}`;
             funcs.push(
               `.func f${k}_${d}\n    push {r4-r5}\n    sub sp, ${frame}\n    st [sp+0], r0\n${body}\n    add sp, ${frame}\n    pop {r4-r5}\n    ret\n.endfunc`,
             );

@@ -1,4 +1,5 @@
 import type { OssimEvent } from '@ossim/eventlog';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildWorkload, createKernel, type Kernel, type KernelCheckpoint, KernelError, PRESETS, type PresetName } from '../src/index.ts';
 
@@ -131,4 +132,66 @@ describe('checkpoint errors', () => {
     expect(thrown).toBeInstanceOf(KernelError);
     expect((thrown as KernelError).code).toBe('bad-checkpoint');
   });
+});
+
+describe('checkpoints of random workloads (property)', () => {
+  const leaf = fc.oneof(
+    fc.record({ op: fc.constant('getpid' as const) }),
+    fc.record({ op: fc.constant('yield' as const) }),
+    fc.record({ op: fc.constant('compute' as const), cycles: fc.integer({ min: 1_000, max: 200_000 }) }),
+    fc.record({ op: fc.constant('write' as const), text: fc.constantFrom('a\n', 'hello\n') }),
+    fc.record({ op: fc.constant('sleep' as const), ns: fc.integer({ min: 10_000, max: 2_000_000 }) }),
+    fc.record({ op: fc.constant('disk-write' as const), bytes: fc.integer({ min: 1, max: 9_000 }) }),
+    fc.record({ op: fc.constant('disk-read' as const), bytes: fc.integer({ min: 1, max: 5_000 }) }),
+    fc.record({ op: fc.constant('call' as const), depth: fc.integer({ min: 1, max: 6 }), cycles: fc.integer({ min: 0, max: 500 }) }),
+    fc.record({ op: fc.constant('pipe-pingpong' as const), rounds: fc.integer({ min: 1, max: 4 }) }),
+  );
+  const step = fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('threads' as const),
+        count: fc.integer({ min: 1, max: 3 }),
+        steps: fc.array(leaf, { minLength: 1, maxLength: 3 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('fork' as const), child: fc.array(leaf, { minLength: 1, maxLength: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const) }) },
+  );
+  const shape = fc.record({
+    processes: fc.array(fc.record({ comm: fc.constantFrom('p', 'q', 'r'), steps: fc.array(step, { minLength: 1, maxLength: 4 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+    preset: fc.constantFrom<PresetName>('i386', 'x86_64', 'xv6'),
+    at: fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+  });
+
+  it('restoring at any point continues with the same events as the run that never stopped', () => {
+    fc.assert(
+      fc.property(shape, ({ processes, preset, at }) => {
+        const w = buildWorkload({ name: 'prop', processes });
+        const whole: OssimEvent[] = [];
+        const k0 = createKernel({ os: PRESETS[preset], workload: w, attach: (log) => log.listen((e) => whole.push(e)) });
+        const r0 = k0.run({ until: UNTIL });
+        const seq = Math.max(1, Math.floor(whole.length * at));
+        const first = createKernel({ os: PRESETS[preset], workload: w });
+        first.log.listen((e) => {
+          if (e.seq === seq) first.pause();
+        });
+        first.run({ until: UNTIL });
+        const cp = structuredClone(first.checkpoint());
+        const second = createKernel({ os: PRESETS[preset], workload: w });
+        const resumed: OssimEvent[] = [];
+        second.log.listen((e) => resumed.push(e));
+        second.restore(cp);
+        const r1 = second.run({ until: UNTIL });
+        expect(comparable(resumed)).toBe(comparable(after(whole, cp.seq)));
+        expect(r1).toEqual(r0);
+        expect(second.console).toBe(k0.console);
+      }),
+      { numRuns: 40, seed: 20261122 },
+    );
+  }, 60_000);
 });
