@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { EventlogError } from './errors.ts';
 import type { EventMapBase } from './events.ts';
-import { createEventDecoder, createEventEncoder } from './internal/eventCodec.ts';
+import { CHUNK_SLOTS, createEventDecoder, createEventEncoder } from './internal/eventCodec.ts';
 import type { EventLog, Unsubscribe } from './log.ts';
 import { readTrace, type TraceHeader, type TraceReader, type TraceWriter } from './trace.ts';
 
@@ -21,8 +21,12 @@ export interface TraceFileRecorder extends TraceWriter {
   close(): void;
 }
 
-/** How many chunks may wait for the writer thread before the simulation waits for it. */
-const MAX_PENDING_CHUNKS = 64;
+/**
+ * Chunk buffers shared with the writer thread, reused round and round: no buffer is allocated
+ * per chunk (megabytes of ArrayBuffers a second would make the run's thread collect garbage).
+ * When all are waiting to be written, the simulation waits for the writer.
+ */
+const SLOTS = 8;
 const STATE = 0;
 const PENDING = 1;
 const RUNNING = 0;
@@ -36,7 +40,7 @@ const { writeSync } = require('node:fs');
 const { gzipSync } = require('node:zlib');
 const __name = (f) => f;
 const decode = (${createEventDecoder.toString()})();
-const { fd, gz, control, error } = workerData;
+const { fd, gz, control, busy, error } = workerData;
 const fail = (e) => {
   const text = new TextEncoder().encode(String(e && e.message ? e.message : e));
   error.set(text.subarray(0, error.length));
@@ -51,8 +55,11 @@ parentPort.on('message', (m) => {
     if (m.chunk) {
       const text = decode(m.chunk);
       if (text.length > 0) writeSync(fd, gz ? gzipSync(text) : text);
-      Atomics.sub(control, 1, 1);
-      Atomics.notify(control, 1);
+      if (m.slot >= 0) {
+        Atomics.store(busy, m.slot, 0);
+        Atomics.sub(control, 1, 1);
+        Atomics.notify(control, 1);
+      }
     }
     if (m.close) {
       Atomics.store(control, 0, ${DONE});
@@ -105,34 +112,57 @@ export function recordTraceFile(
     closeSync(fd);
     throw new EventlogError('io', `cannot write the trace file (${(cause as Error).message})`, { source: path, cause });
   }
-  const batch = options.batch ?? 4096;
+  const batch = options.batch ?? 16_384;
   const control = new Int32Array(new SharedArrayBuffer(8));
   const error = new Uint8Array(new SharedArrayBuffer(1024));
-  const worker = new Worker(writerSource(), { eval: true, workerData: { fd, gz, control, error } });
+  const busy = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
+  const slots = Array.from({ length: SLOTS }, () => new Float64Array(new SharedArrayBuffer(8 * CHUNK_SLOTS)));
+  const worker = new Worker(writerSource(), { eval: true, workerData: { fd, gz, control, busy, error } });
   worker.unref();
-  const encoder = createEventEncoder();
-  let count = 0;
-  let closed = false;
   const failure = (): EventlogError => {
     const end = error.indexOf(0);
     const message = new TextDecoder().decode(error.slice(0, end < 0 ? error.length : end));
     return new EventlogError('io', `cannot write the trace file (${message})`, { source: path });
   };
-  const flush = (): void => {
-    const chunk = encoder.take();
-    if (chunk === null) return;
+  /** The slot the encoder writes into now. */
+  let lent = -1;
+  const allocate = (): Float64Array => {
     // Backpressure: a writer that falls behind holds the simulation, not the memory.
-    for (let p = Atomics.load(control, PENDING); p >= MAX_PENDING_CHUNKS; p = Atomics.load(control, PENDING)) {
+    for (let p = Atomics.load(control, PENDING); p >= SLOTS; p = Atomics.load(control, PENDING)) {
+      if (Atomics.load(control, STATE) === FAILED) throw failure();
       Atomics.wait(control, PENDING, p, 1000);
     }
+    for (let k = 0; k < SLOTS; k++) {
+      if (Atomics.load(busy, k) !== 0) continue;
+      Atomics.store(busy, k, 1);
+      Atomics.add(control, PENDING, 1);
+      lent = k;
+      return slots[k] as Float64Array;
+    }
+    throw new Error('recorder: no free chunk although fewer than all are pending');
+  };
+  const encoder = createEventEncoder({ allocate });
+  let count = 0;
+  let closed = false;
+  const flush = (): void => {
+    const slot = lent;
+    const chunk = encoder.take();
+    if (chunk === null) return;
     if (Atomics.load(control, STATE) === FAILED) throw failure();
-    Atomics.add(control, PENDING, 1);
-    worker.postMessage({ chunk }, [chunk.values.buffer as ArrayBuffer]);
+    if (chunk.values === slots[slot]) {
+      worker.postMessage({ chunk, slot });
+      return;
+    }
+    // A value too big for a chunk moved its events to a buffer of their own: that one travels, the slot is free again.
+    Atomics.store(busy, slot, 0);
+    Atomics.sub(control, PENDING, 1);
+    worker.postMessage({ chunk, slot: -1 }, [chunk.values.buffer as ArrayBuffer]);
   };
   const write = (event: { readonly seq: number; readonly time: number; readonly type: string }): void => {
     encoder.encode(event);
     count++;
-    if (encoder.pending >= batch) flush();
+    // A batch of events, or a chunk nearly full (an event rarely takes more than a few dozen values).
+    if (encoder.pending >= batch || encoder.used > CHUNK_SLOTS - 4096) flush();
   };
   const detach: Unsubscribe[] = [];
   return {

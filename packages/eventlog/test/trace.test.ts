@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTraceHeader, createTraceWriter, EventlogError, type OssimEvent, readTrace } from '../src/index.ts';
 import { openTraceFile, recordTraceFile } from '../src/node.ts';
@@ -101,6 +101,26 @@ describe('recording and loading', () => {
     expect(flat).toEqual(events);
     expect(() => trace.events[Symbol.asyncIterator]()).toThrow(/iterated once/);
   });
+
+  it.each(['many.ndjson', 'many.ndjson.gz'])(
+    'writes exactly the lines JSON.stringify gives, through many reused chunks and an event too big for one (%s)',
+    (name) => {
+      const path = join(dir, name);
+      const events = Array.from({ length: 5000 }, (_, i) => ({
+        seq: i + 1,
+        time: i * 7,
+        type: i % 3 === 0 ? 'log.marker' : 'x.other',
+        label: `e${i}`,
+        ...(i === 2500 ? { big: Array.from({ length: 100_000 }, (_, k) => k * 1.5), text: 'ü'.repeat(70_000) } : {}),
+      }));
+      const rec = recordTraceFile(path, header, { batch: 64 });
+      for (const e of events) rec.write(e);
+      rec.close();
+      const raw = readFileSync(path);
+      const text = name.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+      expect(text).toBe(`${[H, ...events.map((e) => JSON.stringify(e))].join('\n')}\n`);
+    },
+  );
 
   it('a file that cannot be written is an io error naming it', () => {
     expect(() => recordTraceFile('/dev/full', header, { overwrite: true })).toThrow(/cannot write the trace file \(ENOSPC/);

@@ -14,7 +14,8 @@
 
 /** What one chunk carries to the writer thread. */
 export interface EncodedChunk {
-  readonly values: Float64Array<ArrayBuffer>;
+  /** The values: a chunk's own buffer, or one the encoder's `allocate` lent (e.g. shared with the writer thread). */
+  readonly values: Float64Array;
   /** Slots of `values` in use. */
   readonly n: number;
   readonly strings: string[];
@@ -25,7 +26,8 @@ export interface EncodedChunk {
   readonly events: number;
 }
 
-const CHUNK_SLOTS = 1 << 16;
+/** Values in a chunk (8 bytes each): 2 MiB. */
+export const CHUNK_SLOTS = 1 << 18;
 const MAX_INTERNED = 1 << 16;
 const MAX_INTERNED_LENGTH = 64;
 
@@ -36,7 +38,7 @@ interface Shape {
 
 /** The state the compiled encoders share. */
 interface Sink {
-  f: Float64Array<ArrayBuffer>;
+  f: Float64Array;
   n: number;
   strings: string[];
   value(v: unknown): void;
@@ -47,11 +49,18 @@ export interface EventEncoder {
   encode(event: { readonly type: string }): void;
   /** Events in the current chunk. */
   readonly pending: number;
+  /** Values used in the current chunk (of CHUNK_SLOTS, unless a huge value made it bigger). */
+  readonly used: number;
   /** The current chunk, handed over (null when empty); encoding goes on in a new one. */
   take(): EncodedChunk | null;
 }
 
-export function createEventEncoder(): EventEncoder {
+/**
+ * Creates an encoder. `allocate` gives the buffer of each new chunk (CHUNK_SLOTS values;
+ * default: a new one each time); a value too big for a chunk gets a bigger buffer of its own.
+ */
+export function createEventEncoder(options: { allocate?: () => Float64Array } = {}): EventEncoder {
+  const allocate = options.allocate ?? ((): Float64Array => new Float64Array(CHUNK_SLOTS));
   const ids = new Map<string, number>();
   let interned: string[] = [];
   let newShapes: string[][] = [];
@@ -61,7 +70,7 @@ export function createEventEncoder(): EventEncoder {
   const byKeys = new Map<string, Shape>();
 
   const fresh = (): void => {
-    sink.f = new Float64Array(CHUNK_SLOTS);
+    sink.f = allocate();
     sink.n = 0;
     sink.strings = [];
   };
@@ -178,6 +187,9 @@ export function createEventEncoder(): EventEncoder {
     get pending() {
       return events;
     },
+    get used() {
+      return sink.n;
+    },
     take() {
       if (events === 0 && interned.length === 0 && newShapes.length === 0) return null;
       const chunk: EncodedChunk = { values: sink.f, n: sink.n, strings: sink.strings, interned, shapes: newShapes, events };
@@ -203,7 +215,7 @@ export function createEventDecoder(): (chunk: EncodedChunk) => string {
     const fields = keys.map((k) => (k === '__proto__' ? `[${JSON.stringify(k)}]: value()` : `${JSON.stringify(k)}: value()`));
     return new Function('value', `return { ${fields.join(', ')} };`) as (value: () => unknown) => object;
   };
-  let f = new Float64Array(0);
+  let f: Float64Array = new Float64Array(0);
   let strings: string[] = [];
   let i = 0;
   const value = (): unknown => {
