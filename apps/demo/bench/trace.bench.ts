@@ -2,7 +2,7 @@
  * Issue 6's figures, measured end to end through the CLI (`runCli`, as `ossim` runs):
  * - `trace.record_overhead_ratio`: `ossim run w.json --os x86_64 --record t.ndjson` (plain NDJSON, with its
  *   snapshot file, a checkpoint every 100,000 events) over the same `ossim run` without `--record`, on a
- *   run of about 250,000 events (medians of nine runs of each, timed in turn);
+ *   run of about 250,000 events (medians of fifteen runs of each, timed in turn);
  * - `trace.stack_at_seconds_1m`: `ossim stack <trace> <tid> --at <last seq>` on a recording of about
  *   1,000,000 events made by `ossim run --record` (so with its snapshots).
  */
@@ -61,7 +61,7 @@ export default {
         into.push(performance.now() - t0);
       };
       for (let round = 0; round < 2; round++) await timed([], 'run', small, '--os', 'x86_64'); // warm-up
-      for (let round = 0; round < 9; round++) {
+      for (let round = 0; round < 15; round++) {
         await timed(plainMs, 'run', small, '--os', 'x86_64');
         await timed(recordedMs, 'run', small, '--os', 'x86_64', '--record', file, '--force');
       }

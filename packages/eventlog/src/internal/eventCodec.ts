@@ -138,14 +138,21 @@ export function createEventEncoder(options: { allocate?: () => Float64Array } = 
   fresh();
 
   const compile = (keys: string[], id: number): Shape => {
-    // Numbers, by far the commonest values, are written inline; everything else goes through sink.value.
+    // Inline: numbers (by far the commonest values), strings already interned, null. Everything else goes through sink.value.
     const body = keys
       .map(
-        (k) =>
-          `v = e[${JSON.stringify(k)}]; if (typeof v === 'number') { f[s.n] = 0; f[s.n + 1] = v; s.n += 2; } else { s.value(v); f = s.f; }`,
+        (k) => `v = e[${JSON.stringify(k)}];
+  if (typeof v === 'number') { f[n] = 0; f[n + 1] = v; n += 2; }
+  else if (v === null) { f[n] = 3; n += 2; }
+  else if (typeof v === 'string' && (x = ids.get(v)) !== undefined) { f[n] = 1; f[n + 1] = x; n += 2; }
+  else { s.n = n; s.value(v); f = s.f; n = s.n; }`,
       )
       .join('\n');
-    const encode = new Function('s', `return (e) => { let f = s.f; let v; f[s.n++] = ${id};\n${body}\n};`)(sink) as Shape['encode'];
+    const encode = new Function(
+      's',
+      'ids',
+      `return (e) => { let f = s.f; let n = s.n; let v; let x; f[n++] = ${id};\n${body}\n s.n = n; };`,
+    )(sink, ids) as Shape['encode'];
     return { keys, encode };
   };
   const shapeOf = (event: { readonly type: string }): Shape => {
