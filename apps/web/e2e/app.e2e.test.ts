@@ -191,6 +191,15 @@ describe('ossim in the browser', () => {
       expect(await text('[data-testid=walk]')).toMatch(/PDE index = vaddr >> 22/);
       await shot(`strace-${name.replace('.strace', '')}`);
       await page.click('#tab-stacks');
+      // The stacks of the log's first process, as memory, and its /proc stack.
+      expect(await text('#panel-stacks')).toMatch(/Kernel stack/);
+      expect(await page.locator('#panel-stacks table.mem tbody tr').count()).toBeGreaterThan(3);
+      // The same log on two variants.
+      await page.click('#tab-compare');
+      await page.click('#compare-run');
+      await page.waitForSelector('table.compare');
+      expect(await text('table.compare')).toMatch(/context switches/);
+      await page.click('#tab-stacks');
     }
   });
 
