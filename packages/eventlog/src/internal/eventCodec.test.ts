@@ -61,6 +61,8 @@ describe('the recorder’s event codec', () => {
       { seq: 5, time: 4, type: 'huge', values: big, text: 'x'.repeat(100_000), nested: { a: [{ b: 1 }], ü: 'ß' } },
       { seq: 6, time: 5, type: 'syscall.enter', tid: 4, name: 'write', args: [1, 2, 3, 4] },
       JSON.parse('{"seq":7,"time":6,"type":"odd","__proto__":{"x":1},"constructor":2}') as { type: string },
+      // The boundary the decoder splits a chunk at, inside an event's own data.
+      { seq: 8, time: 7, type: 'nested', list: [{ seq: 1 }, { seq: 2 }], text: '},{"seq":' },
     ];
     expect(roundTrip(events, 2)).toBe(lines(events));
     expect(roundTrip(events, 100)).toBe(lines(events));

@@ -259,11 +259,21 @@ export function createEventDecoder(): (chunk: EncodedChunk) => string {
     f = chunk.values;
     strings = chunk.strings;
     i = 0;
-    let out = '';
+    const events: object[] = [];
     while (i < chunk.n) {
       const build = builders[f[i++] as number] as (value: () => unknown) => object;
-      out += `${JSON.stringify(build(value))}\n`;
+      events.push(build(value));
     }
+    if (events.length === 0) return '';
+    // One JSON.stringify of the whole chunk, split into lines where one event ends and the next
+    // begins (every event starts with its seq). JSON text holds no raw newline, so counting them
+    // proves the split: were that boundary to occur inside an event's data, each is written alone.
+    const text = `${JSON.stringify(events).slice(1, -1).replaceAll('},{"seq":', '}\n{"seq":')}\n`;
+    let lines = 0;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+    if (lines === events.length) return text;
+    let out = '';
+    for (const e of events) out += `${JSON.stringify(e)}\n`;
     return out;
   };
 }
