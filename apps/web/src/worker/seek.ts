@@ -3,6 +3,7 @@ import {
   createKernel,
   createKernelView,
   type Kernel,
+  type KernelCheckpoint,
   type KernelView,
   kernelViewReducer,
   type OsVariant,
@@ -40,21 +41,10 @@ export interface Positioned {
   each: ((e: OssimEvent) => void) | null;
 }
 
-/** The optional checkpoint API of a kernel (used when @ossim/kernel provides it). */
-interface Checkpointing {
-  checkpoint(): unknown;
-  restore(checkpoint: unknown): void;
-}
-const checkpointing = (k: Kernel): (Kernel & Checkpointing) | null =>
-  typeof (k as unknown as Partial<Checkpointing>).checkpoint === 'function' &&
-  typeof (k as unknown as Partial<Checkpointing>).restore === 'function'
-    ? (k as Kernel & Checkpointing)
-    : null;
-
 /** A checkpoint taken during the first pass: the kernel's, and the view and pending events beside it. */
 export interface Checkpoint {
   readonly seq: number;
-  readonly kernel: unknown;
+  readonly kernel: KernelCheckpoint;
   readonly view: KernelView;
   readonly pending: readonly OssimEvent[];
 }
@@ -100,7 +90,7 @@ export function createPositioned(inputs: SessionInputs, from?: Checkpoint): Posi
     each: null,
   };
   holder.p = p;
-  if (from !== undefined) (checkpointing(kernel) as Checkpointing).restore(from.kernel);
+  if (from !== undefined) kernel.restore(from.kernel);
   return p;
 }
 
@@ -125,7 +115,7 @@ export function advance(p: Positioned, inputs: SessionInputs, target: number): v
 
 /** Puts a positioned kernel back to a checkpoint of the same run (no new kernel to assemble). */
 export function restorePositioned(p: Positioned, from: Checkpoint): void {
-  (checkpointing(p.kernel) as Checkpointing).restore(from.kernel);
+  p.kernel.restore(from.kernel);
   p.view = structuredClone(from.view);
   p.pending = structuredClone([...from.pending]);
   p.ended = false;
@@ -135,31 +125,24 @@ export function restorePositioned(p: Positioned, from: Checkpoint): void {
   p.pausing = false;
 }
 
-/** Takes a checkpoint of a positioned kernel, when the kernel supports it. */
-export function takeCheckpoint(p: Positioned): Checkpoint | null {
-  const k = checkpointing(p.kernel);
-  if (k === null) return null;
-  return { seq: p.view.seq, kernel: k.checkpoint(), view: structuredClone(p.view), pending: structuredClone(p.pending) };
+/** Takes a checkpoint of a positioned kernel, with the view and the pending events beside it. */
+export function takeCheckpoint(p: Positioned): Checkpoint {
+  return { seq: p.view.seq, kernel: p.kernel.checkpoint(), view: structuredClone(p.view), pending: structuredClone(p.pending) };
 }
-
-/** True when kernels of this build can take checkpoints. */
-export const canCheckpoint = (p: Positioned): boolean => checkpointing(p.kernel) !== null;
 
 /**
  * Gives paused kernels at any seq of one run: "a kernel at seq N". It starts from the
- * closest of (a) the kernels it already holds at or before N, (b) the checkpoints (when
- * @ossim/kernel offers `checkpoint`/`restore`), (c) a fresh kernel, and re-executes from
- * there. Moving forward reuses the same kernel, so playing costs only the events played.
+ * closest of (a) the kernels it already holds at or before N, (b) the checkpoints,
+ * (c) a fresh kernel, and re-executes from there. Moving forward reuses the same kernel,
+ * so playing costs only the events played.
  */
 export interface Seeker {
   at(target: number, each?: (e: OssimEvent) => void, options?: { fresh?: boolean }): Positioned;
-  /** Prepares kernels at these seqs ahead of time (in slices; call `step` until it returns false). */
-  warm(seqs: readonly number[]): { step(events: number): boolean };
   /**
    * One pass over the whole run taking a checkpoint every `every` events, a slice per `step`
-   * (call it until it returns false); null when the kernel cannot take checkpoints.
+   * (call it until it returns false).
    */
-  prepare(every: number): { step(): boolean } | null;
+  prepare(every: number): { step(): boolean };
   readonly checkpoints: Checkpoint[];
   /** The seq the last `at` re-executed from. */
   readonly lastStart: number;
@@ -168,7 +151,7 @@ export interface Seeker {
 
 /** A {@link Seeker} over one run's inputs, holding at most `keep` kernels. */
 export function createSeeker(inputs: SessionInputs, options: { keep?: number; checkpoints?: Checkpoint[] } = {}): Seeker {
-  let limit = options.keep ?? 4;
+  const limit = options.keep ?? 4;
   let lastStart = 0;
   const checkpoints = options.checkpoints ?? [];
   let pool: Positioned[] = [];
@@ -209,43 +192,15 @@ export function createSeeker(inputs: SessionInputs, options: { keep?: number; ch
       remember(p);
       return p;
     },
-    warm(seqs) {
-      const todo = [...seqs].sort((a, b) => a - b);
-      limit += seqs.length;
-      let current: Positioned | null = null;
-      let goal = 0;
-      return {
-        step(events) {
-          if (current === null) {
-            const next = todo.shift();
-            if (next === undefined) return false;
-            if (pool.some((p) => !p.dirty && p.view.seq === next)) return todo.length > 0;
-            current = createPositioned(inputs);
-            goal = next;
-          }
-          advance(current, inputs, Math.min(goal, current.view.seq + events));
-          if (current.view.seq >= goal || current.ended) {
-            // At the back of the pool: the kernels of recent seeks stay.
-            pool = [...pool.filter((q) => q !== current), current].slice(-limit);
-            current = null;
-          }
-          return current !== null || todo.length > 0;
-        },
-      };
-    },
     prepare(every) {
       const p = createPositioned(inputs);
-      if (!canCheckpoint(p)) return null;
       return {
         step() {
           const target = p.view.seq + every;
           advance(p, inputs, target);
           if (!p.ended && p.view.seq === target && !checkpoints.some((c) => c.seq === target)) {
-            const cp = takeCheckpoint(p);
-            if (cp !== null) {
-              checkpoints.push(cp);
-              checkpoints.sort((a, b) => a.seq - b.seq);
-            }
+            checkpoints.push(takeCheckpoint(p));
+            checkpoints.sort((a, b) => a.seq - b.seq);
           }
           if (p.ended) remember(p);
           return !p.ended;

@@ -16,16 +16,7 @@ import { openFile } from '../load.ts';
 import type { EventRow, IndexColumns, Moment, RunCounters, SessionInfo, Snapshot, Source, WalkView } from '../protocol.ts';
 import { SCENARIO_SEED, SCENARIO_UNTIL_NS, scenarioRuns } from '../scenarios.ts';
 import { createEventStore, type EventStore } from './eventStore.ts';
-import {
-  advance,
-  type Checkpoint,
-  canCheckpoint,
-  createPositioned,
-  createSeeker,
-  type Seeker,
-  type SessionInputs,
-  takeCheckpoint,
-} from './seek.ts';
+import { advance, type Checkpoint, createPositioned, createSeeker, type Seeker, type SessionInputs, takeCheckpoint } from './seek.ts';
 import {
   addressSpaces,
   cpuViews,
@@ -110,14 +101,10 @@ export async function loadSession(
             fold(e);
             extra(e);
           };
-    const every = canCheckpoint(p);
     for (let target = checkpointEvery; !p.ended; target += checkpointEvery) {
-      advance(p, inputs, every ? target : Number.MAX_SAFE_INTEGER);
+      advance(p, inputs, target);
       progress(store.size, 'run');
-      if (every && !p.ended && p.view.seq === target) {
-        const cp = takeCheckpoint(p);
-        if (cp !== null) checkpoints.push(cp);
-      }
+      if (!p.ended && p.view.seq === target) checkpoints.push(takeCheckpoint(p));
     }
     const r = p.result;
     return { outcome: r?.outcome ?? 'ok', cause: r?.cause ?? null, endNs: r?.simulatedNs ?? p.view.time };

@@ -9,7 +9,7 @@ import { CHECKPOINT_EVERY, countersOf, indexOf, loadSession, type Session, snaps
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let session: Session | null = null;
-let warming: { step(events: number): boolean } | null = null;
+let warming: { step(): boolean } | null = null;
 const queue: Request[] = [];
 let busy = false;
 
@@ -38,12 +38,10 @@ async function handle(req: Request): Promise<void> {
           index.types.buffer,
           index.tids.buffer,
         ]);
-        // A long run without checkpoints (a recording is read, not run) gets them by one re-execution
-        // between requests; a kernel without checkpoints gets paused kernels spread over the run instead.
+        // A long run without checkpoints (a recording is read, not run) gets them by one re-execution between requests.
         if (s.info.checkpoints === 0 && s.info.events > 2 * CHECKPOINT_EVERY) {
           const pass = s.seeker.prepare(CHECKPOINT_EVERY);
-          const n = s.info.events;
-          warming = pass === null ? s.seeker.warm([1, 2, 3, 4, 5, 6, 7].map((k) => Math.floor((n * k) / 8))) : { step: () => pass.step() };
+          warming = { step: () => pass.step() };
         } else post({ id: 0, type: 'progress', events: s.info.events, phase: 'ready' });
         break;
       }
@@ -95,7 +93,7 @@ async function pump(): Promise<void> {
 
 function warmSlice(): void {
   if (warming === null || busy || queue.length > 0) return;
-  const more = warming.step(CHECKPOINT_EVERY / 2);
+  const more = warming.step();
   if (!more) {
     warming = null;
     if (session !== null) {
