@@ -168,6 +168,8 @@ export interface MachineState {
   readonly cpus: readonly CpuState[];
   /** Whether `cpu.insn` events were on. */
   readonly trace: boolean;
+  /** The slice a stop interrupted (its CPU and the cycle it ends at), which the next run continues; null when none. */
+  readonly slice?: { readonly cpu: number; readonly end: number } | null;
 }
 
 /** Why {@link Machine.runUntil} returned. */
@@ -181,7 +183,9 @@ export type RunStop = 'time' | 'stopped';
  * count has grown by `quantum` cycles or reaches `t` (an instruction is never split,
  * except the interruptible `work rN`). A CPU can run when it is not halted, or when it
  * is halted with interrupts enabled and an interrupt pending: it then wakes at the
- * interrupt's time. CPUs halted with nothing to wake them skip ahead to `t`.
+ * interrupt's time. CPUs halted with nothing to wake them skip ahead to `t`. A slice
+ * that {@link Machine.stop} cut short is finished first by the next `runUntil` (and kept
+ * in {@link Machine.save}): stopping never changes how the CPUs interleave.
  *
  * **Time.** A CPU's local time is its cycle count at `frequencyHz`. Each event a CPU
  * publishes is stamped with its local time, or with the log's clock when that is
@@ -273,6 +277,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
   const natives = new Map<number, NativeFn>();
   const nativeNames = new Map<string, number>();
   let limitNs = Number.POSITIVE_INFINITY;
+  /** The slice a stop cut short: the next runUntil finishes it first. */
+  let interrupted: { core: CpuCore; end: number } | null = null;
   let stopRequested = false;
   let trace = options.trace ?? false;
 
@@ -420,18 +426,30 @@ export function createMachine(options: MachineOptions = {}): Machine {
         for (;;) {
           if (stopRequested) return 'stopped';
           let best: CpuCore | undefined;
-          let key = Number.POSITIVE_INFINITY;
-          for (const c of cores) {
-            if (c.shutdown) continue;
-            const k = c.halted ? wakeAt(c) : c.cycles;
-            if (k < limit && k < key) {
-              best = c;
-              key = k;
+          let sliceEnd = 0;
+          const cont = interrupted;
+          if (cont !== null && !cont.core.halted && !cont.core.shutdown && cont.core.cycles < cont.end && cont.core.cycles < limit) {
+            // A stop (Machine.stop: a pause, a timer set sooner) cut this slice: it goes on to its own end, so
+            // that stopping and running again interleaves the CPUs exactly as running on would have.
+            best = cont.core;
+            sliceEnd = cont.end;
+          } else {
+            let key = Number.POSITIVE_INFINITY;
+            for (const c of cores) {
+              if (c.shutdown) continue;
+              const k = c.halted ? wakeAt(c) : c.cycles;
+              if (k < limit && k < key) {
+                best = c;
+                key = k;
+              }
             }
+            if (best === undefined) break;
+            if (best.halted) wake(best, key);
+            sliceEnd = best.cycles + quantum;
           }
-          if (best === undefined) break;
-          if (best.halted) wake(best, key);
-          slice(best, Math.min(best.cycles + quantum, limit));
+          interrupted = null;
+          slice(best, Math.min(sliceEnd, limit));
+          if (stopRequested && best.cycles < sliceEnd) interrupted = { core: best, end: sliceEnd };
         }
         for (const c of cores) {
           if (c.cycles < limit) {
@@ -471,7 +489,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     save() {
       if (limitNs !== Number.POSITIVE_INFINITY)
         throw new CpuError('bad-checkpoint', 'save() during runUntil: take checkpoints between runs');
-      return { cpus: cores.map(saveCore), trace };
+      return { cpus: cores.map(saveCore), trace, slice: interrupted === null ? null : { cpu: interrupted.core.id, end: interrupted.end } };
     },
     load(state) {
       if (limitNs !== Number.POSITIVE_INFINITY)
@@ -484,6 +502,11 @@ export function createMachine(options: MachineOptions = {}): Machine {
       });
       for (const c of cores) loadCore(c, state.cpus[c.id] as CpuState);
       trace = state.trace;
+      const cut = state.slice ?? null;
+      if (cut !== null && (cores[cut.cpu] === undefined || !Number.isFinite(cut.end))) {
+        throw new CpuError('bad-checkpoint', `the checkpoint's interrupted slice names CPU ${cut.cpu}, which this machine does not have`);
+      }
+      interrupted = cut === null ? null : { core: cores[cut.cpu] as CpuCore, end: cut.end };
       stopRequested = false;
     },
     nsOf,

@@ -1,7 +1,16 @@
 import type { OssimEvent } from '@ossim/eventlog';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildWorkload, createKernel, type Kernel, type KernelCheckpoint, KernelError, PRESETS, type PresetName } from '../src/index.ts';
+import {
+  buildWorkload,
+  createKernel,
+  defineOs,
+  type Kernel,
+  type KernelCheckpoint,
+  KernelError,
+  PRESETS,
+  type PresetName,
+} from '../src/index.ts';
 
 /** Threads, fork and wait, pipes, disk I/O by DMA, sleeps, kernel threads and NIC interrupts: most of the kernel's state at once. */
 const workload = buildWorkload({
@@ -107,6 +116,55 @@ describe.each(['i386', 'x86_64', 'xv6', 'single-stack'] as const)('checkpoints o
   });
 });
 
+/** Two CPUs: a pause cuts a CPU's slice, and running on must finish that slice as an uninterrupted run does. */
+const SMP2 = defineOs({ preset: 'x86_64', name: 'smp2', cpus: 2 });
+
+describe('two CPUs', () => {
+  const smp = buildWorkload({
+    name: 'smp',
+    processes: [
+      {
+        comm: 'a',
+        steps: [
+          {
+            op: 'threads',
+            count: 3,
+            steps: [{ op: 'compute', cycles: 300_000 }, { op: 'getpid' }, { op: 'yield' }, { op: 'compute', cycles: 200_000 }],
+          },
+        ],
+      },
+      {
+        comm: 'b',
+        steps: [
+          { op: 'pipe-pingpong', rounds: 5 },
+          { op: 'disk-write', bytes: 2000 },
+        ],
+      },
+    ],
+  });
+  const whole: OssimEvent[] = [];
+  createKernel({ os: SMP2, workload: smp, attach: (log) => log.listen((e) => whole.push(e)) }).run({ until: UNTIL });
+
+  it.each([0.2, 0.4, 0.6, 0.8])('paused at %s of the run and run on, or restored there, gives the uninterrupted run', (fraction) => {
+    const events: OssimEvent[] = [];
+    const k = createKernel({ os: SMP2, workload: smp, attach: (log) => log.listen((e) => events.push(e)) });
+    const seq = Math.floor(whole.length * fraction);
+    k.log.listen((e) => {
+      if (e.seq === seq) k.pause();
+    });
+    k.run({ until: UNTIL });
+    const cp = k.checkpoint();
+    k.run({ until: UNTIL });
+    expect(comparable(events)).toBe(comparable(whole));
+    const again = createKernel({ os: SMP2, workload: smp });
+    const resumed: OssimEvent[] = [];
+    again.log.listen((e) => resumed.push(e));
+    again.restore(structuredClone(cp));
+    again.run({ until: UNTIL });
+    expect(comparable(resumed)).toBe(comparable(after(whole, cp.seq)));
+  });
+});
+
 describe('checkpoint errors', () => {
   it('refuses a checkpoint of other inputs, and one taken while an event is dispatched', () => {
     const { k } = pausedAt('i386', 200);
@@ -164,25 +222,25 @@ describe('checkpoints of random workloads (property)', () => {
       minLength: 1,
       maxLength: 3,
     }),
-    preset: fc.constantFrom<PresetName>('i386', 'x86_64', 'xv6'),
+    os: fc.constantFrom(PRESETS.i386, PRESETS.x86_64, PRESETS.xv6, SMP2),
     at: fc.double({ min: 0.05, max: 0.95, noNaN: true }),
   });
 
   it('restoring at any point continues with the same events as the run that never stopped', () => {
     fc.assert(
-      fc.property(shape, ({ processes, preset, at }) => {
+      fc.property(shape, ({ processes, os, at }) => {
         const w = buildWorkload({ name: 'prop', processes });
         const whole: OssimEvent[] = [];
-        const k0 = createKernel({ os: PRESETS[preset], workload: w, attach: (log) => log.listen((e) => whole.push(e)) });
+        const k0 = createKernel({ os, workload: w, attach: (log) => log.listen((e) => whole.push(e)) });
         const r0 = k0.run({ until: UNTIL });
         const seq = Math.max(1, Math.floor(whole.length * at));
-        const first = createKernel({ os: PRESETS[preset], workload: w });
+        const first = createKernel({ os, workload: w });
         first.log.listen((e) => {
           if (e.seq === seq) first.pause();
         });
         first.run({ until: UNTIL });
         const cp = structuredClone(first.checkpoint());
-        const second = createKernel({ os: PRESETS[preset], workload: w });
+        const second = createKernel({ os, workload: w });
         const resumed: OssimEvent[] = [];
         second.log.listen((e) => resumed.push(e));
         second.restore(cp);
