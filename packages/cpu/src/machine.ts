@@ -213,9 +213,11 @@ export interface Machine {
   raiseInterrupt(cpu: number, vector: number): void;
   /**
    * Runs the CPUs until every one has reached `timeNs` (or halted for good), then
-   * sets the clock to `timeNs`. Returns `'stopped'` when {@link Machine.stop} ended it early.
+   * sets the clock to `timeNs`. Returns `'stopped'` when {@link Machine.stop} ended it early,
+   * or when `instructions` instructions (all CPUs together, in the order they interleave)
+   * have been executed: a debugger's "step N instructions" that running on continues exactly.
    */
-  runUntil(timeNs: number): RunStop;
+  runUntil(timeNs: number, options?: { readonly instructions?: number }): RunStop;
   /**
    * Executes one instruction on CPU `cpu` (or delivers one pending interrupt, or
    * wakes a halted CPU into its interrupt). Returns false when the CPU cannot run.
@@ -346,7 +348,21 @@ export function createMachine(options: MachineOptions = {}): Machine {
     host.emit(c, 'cpu.insn', payload);
   };
 
-  const run = (c: CpuCore, end: number): void => (trace ? traced(c, end) : execute(c, end, false));
+  /** Instructions left before runUntil stops (Infinity: no limit). */
+  let budget = Number.POSITIVE_INFINITY;
+  const run = (c: CpuCore, end: number): void => {
+    if (budget === Number.POSITIVE_INFINITY) {
+      if (trace) traced(c, end);
+      else execute(c, end, false);
+      return;
+    }
+    // Counting instructions: one at a time, and stop when the budget is spent.
+    const before = c.instructions;
+    if (trace) traced(c, end);
+    else execute(c, end, true);
+    budget -= c.instructions - before;
+    if (budget <= 0) stopRequested = true;
+  };
 
   /** Runs one slice of `c`, up to cycle `end`. */
   const slice = (c: CpuCore, end: number): void => {
@@ -417,8 +433,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
       }
       c.raise(vector, cyclesAt(clock.now));
     },
-    runUntil(timeNs) {
+    runUntil(timeNs, options = {}) {
       if (!Number.isSafeInteger(timeNs) || timeNs < 0) throw new CpuError('bad-config', `runUntil: ${timeNs} is not a time in ns`);
+      const n = options.instructions;
+      if (n !== undefined && (!Number.isSafeInteger(n) || n < 1))
+        throw new CpuError('bad-config', `runUntil: instructions must be a positive integer, got ${n}`);
+      budget = n ?? Number.POSITIVE_INFINITY;
       const limit = cyclesAt(timeNs);
       limitNs = timeNs;
       stopRequested = false;
@@ -461,6 +481,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         return 'time';
       } finally {
         limitNs = Number.POSITIVE_INFINITY;
+        budget = Number.POSITIVE_INFINITY;
       }
     },
     step(cpu = 0) {

@@ -137,6 +137,53 @@ cpu1: ncall mark
     });
   }
 
+  it('a stop mid-slice, then running on, interleaves exactly as running on without the stop', () => {
+    let cut = 0;
+    for (const quantum of [10, 25]) {
+      const whole = build(quantum);
+      whole.r.machine.runUntil(500);
+      for (const stopAt of [3, 8, 17]) {
+        // A native stops the machine at its stopAt-th call, as a kernel's pause does, then the run goes on.
+        let calls = 0;
+        const marks: [number, number][] = [];
+        const r = rig(program, {
+          cpus: 2,
+          quantum,
+          natives: {
+            mark: (cpu) => {
+              marks.push([cpu.id, cpu.cycles]);
+              if (++calls === stopAt) cpu.machine.stop();
+            },
+          },
+        });
+        (r.machine.cpus[1] as Cpu).reset({ pc: r.image.address('cpu1'), sp: KSTACK_TOP - 0x1000 });
+        r.cpu.reset({ pc: r.image.address('cpu0'), sp: KSTACK_TOP });
+        expect(r.machine.runUntil(500)).toBe('stopped');
+        // The stop cut a slice short (kept in a checkpoint) in most of these cases.
+        if (r.machine.save().slice != null) cut++;
+        expect(r.machine.runUntil(500)).toBe('time');
+        expect(marks).toEqual(whole.marks);
+      }
+    }
+    expect(cut).toBeGreaterThan(2);
+  });
+
+  it('runUntil stops after a number of instructions, and running on continues as if it never had', () => {
+    const { r, marks } = build(10);
+    r.machine.runUntil(500);
+    const stepped = build(10);
+    let steps = 0;
+    while (stepped.r.machine.runUntil(500, { instructions: 7 }) === 'stopped') steps++;
+    expect(steps).toBeGreaterThan(10);
+    expect(stepped.marks).toEqual(marks);
+    expect(stepped.r.machine.cpus.map((c) => c.instructions)).toEqual(r.machine.cpus.map((c) => c.instructions));
+    const one = build(10);
+    const before = one.r.machine.cpus.reduce((n, c) => n + c.instructions, 0);
+    expect(one.r.machine.runUntil(500, { instructions: 1 })).toBe('stopped');
+    expect(one.r.machine.cpus.reduce((n, c) => n + c.instructions, 0) - before).toBe(1);
+    expect(() => one.r.machine.runUntil(500, { instructions: 0 })).toThrow('runUntil: instructions must be a positive integer, got 0');
+  });
+
   it('each CPU has its own registers, cpuid and bus', () => {
     const image = assemble(`.section .text 0x1000\nstart: mov r1, cpuid\n ld r2, [0x2000]\n cli\n hlt`);
     const buses = [createFlatBus(1 << 16), createFlatBus(1 << 16)];

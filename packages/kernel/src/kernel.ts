@@ -133,8 +133,12 @@ export interface Kernel {
   readonly console: string;
   /** Boots (idle, init, kthreadd and the workload) if not yet done; emits `kernel.boot` and the first tasks. */
   boot(): void;
-  /** Runs until every workload process has exited, a panic or an oops, or `until` ns. */
-  run(options?: { until?: number }): RunResult;
+  /**
+   * Runs until every workload process has exited, a panic or an oops, or `until` ns; or,
+   * with `instructions`, until that many more instructions have executed (all CPUs, in the
+   * order they interleave): stepping, from which `run()` goes on exactly as the run would have.
+   */
+  run(options?: { until?: number; instructions?: number }): RunResult;
   /**
    * Makes {@link Kernel.run} return at the next instruction boundary: call it from an
    * event handler to look at the machine (memory, stacks, tasks) as it is at that event,
@@ -2261,16 +2265,23 @@ export function createKernel(options: KernelOptions): Kernel {
     },
     boot,
     run(runOptions = {}) {
+      const steps = runOptions.instructions;
+      if (steps !== undefined && (!Number.isSafeInteger(steps) || steps < 1))
+        throw new KernelError('bad-option', `run: instructions must be a positive integer, got ${steps}`);
       boot();
       const until = runOptions.until ?? 10_000_000_000;
+      const executed = (): number => cpus.reduce((n, c) => n + c.instructions, 0);
+      const stepTo = steps === undefined ? Number.POSITIVE_INFINITY : executed() + steps;
       paused = false;
       while (!stopped && !paused) {
         const next = sim.timers.nextTime();
         const target = next === undefined || next > until ? until : next;
         planTarget = Math.max(target, machine.clock.now);
-        machine.runUntil(planTarget);
+        machine.runUntil(planTarget, steps === undefined ? {} : { instructions: stepTo - executed() });
         planTarget = Number.POSITIVE_INFINITY;
         if (stopped || paused) break;
+        // Stepped far enough: stopped at an instruction boundary, as a pause does.
+        if (executed() >= stepTo) break;
         for (const c of cpus) {
           if (c.shutdown && !stopped) die(c, 'triple fault: the CPU shut down', null, c.sp, c.pc, 'panic');
         }

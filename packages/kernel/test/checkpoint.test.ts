@@ -253,3 +253,28 @@ describe('checkpoints of random workloads (property)', () => {
     );
   }, 60_000);
 });
+
+describe('stepping by instructions', () => {
+  it.each([PRESETS.i386, SMP2])(
+    'run({ instructions }) stops after exactly that many, and running on gives the uninterrupted run (%s)',
+    (os) => {
+      const whole: OssimEvent[] = [];
+      createKernel({ os, workload, attach: (log) => log.listen((e) => whole.push(e)) }).run({ until: UNTIL });
+      const events: OssimEvent[] = [];
+      const k = createKernel({ os, workload, attach: (log) => log.listen((e) => events.push(e)) });
+      const seq = Math.floor(whole.length / 3);
+      k.log.listen((e) => {
+        if (e.seq === seq) k.pause();
+      });
+      k.run({ until: UNTIL });
+      for (const n of [1, 1, 3, 7, 50]) {
+        const before = k.instructions;
+        k.run({ until: UNTIL, instructions: n });
+        expect(k.instructions - before).toBe(n);
+      }
+      k.run({ until: UNTIL });
+      expect(comparable(events)).toBe(comparable(whole));
+      expect(() => k.run({ instructions: 0 })).toThrow('run: instructions must be a positive integer, got 0');
+    },
+  );
+});

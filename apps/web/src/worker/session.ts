@@ -216,24 +216,29 @@ export function snapshotAt(s: Session, moment: Moment, tid: number | null, windo
   const t1 = performance.now();
   const executed: string[] = [];
   if (moment.insns > 0) {
-    const cpu = tid === null ? 0 : Math.max(0, p.view.current.indexOf(tid));
-    const c = p.kernel.machine.cpus[cpu];
+    // The instructions the run executes next, one at a time (all CPUs, in the order they interleave):
+    // the kernel's own stepping, so timers fire and interrupts arrive as in the run. Events they emit
+    // wait in `pending`; the kernel has left seq N behind and is not reused for other seeks.
     const before = p.pending.length;
-    for (let i = 0; i < moment.insns && c !== undefined; i++) {
-      const pc = c.pc >>> 0;
-      let text = '';
+    const machine = p.kernel.machine;
+    p.pausing = true;
+    p.dirty = true;
+    for (let i = 0; i < moment.insns; i++) {
+      const was = machine.cpus.map((c) => ({ pc: c.pc >>> 0, n: c.instructions }));
+      let next: string[] = [];
       try {
-        const cv = cpuViews(p.kernel, p.view)[cpu];
-        text = cv?.next ?? '';
+        next = cpuViews(p.kernel, p.view).map((v) => v.next);
       } catch {
-        text = '';
+        next = [];
       }
-      if (!p.kernel.machine.step(cpu)) {
-        executed.push(`CPU ${cpu} cannot run (halted)`);
+      p.kernel.run({ until: s.inputs.untilNs, instructions: 1 });
+      const cpu = machine.cpus.findIndex((c, k) => c.instructions !== was[k]?.n);
+      if (cpu < 0) {
+        executed.push('the run is over: no instruction is left to execute');
         break;
       }
-      p.dirty = true;
-      executed.push(`${p.kernel.symbols.symbolize(pc)}: ${text}`);
+      const where = `${machine.cpus.length > 1 ? `CPU ${cpu} ` : ''}${p.kernel.symbols.symbolize(was[cpu]?.pc ?? 0)}`;
+      executed.push(`${where}: ${next[cpu] ?? ''}`);
     }
     for (const e of p.pending.slice(before)) executed.push(`  -> event ${e.seq} ${e.type}`);
   }
