@@ -1,4 +1,4 @@
-import { defineOs, isPresetName, type OsVariant, PRESETS } from '@ossim/kernel';
+import { defineOs, isPresetName, type OsVariant, PRESETS, RUN_COUNTER_ROWS, showRunCounter } from '@ossim/kernel';
 import { createClient, WorkerError } from './client.ts';
 import { byId, formatNs, h } from './dom.ts';
 import { timed, work } from './perf.ts';
@@ -588,22 +588,9 @@ function renderCompareForm(): void {
   );
 }
 function compareTable(runs: readonly RunCounters[]): HTMLElement {
-  const rows: [string, (r: RunCounters) => string][] = [
-    ['outcome', (r) => r.outcome],
-    ['cause', (r) => r.cause ?? '-'],
-    ['simulated time', (r) => formatNs(r.simulatedNs)],
-    ['events', (r) => r.events.toLocaleString('en')],
-    ['context switches', (r) => String(r.contextSwitches)],
-    ['  of them preemptions', (r) => String(r.preemptions)],
-    ['system calls', (r) => String(r.syscalls)],
-    ['syscall latency avg', (r) => formatNs(r.syscallLatencyAvgNs)],
-    ['syscall latency max', (r) => formatNs(r.syscallLatencyMaxNs)],
-    ['wake-up to run latency avg', (r) => formatNs(r.wakeLatencyAvgNs)],
-    ['wake-up to run latency max', (r) => formatNs(r.wakeLatencyMaxNs)],
-    ['deepest kernel stack at a trap', (r) => `${r.deepestStackBytes} bytes`],
-    ['least stack left (greatest depth)', (r) => (r.leastStackBytesLeft === null ? '-' : `${r.leastStackBytesLeft} bytes`)],
-    ['KernelStack peak', (r) => `${r.peakKernelStackKb} kB`],
-  ];
+  // The kernel's rows, with the cause right after the outcome.
+  const rows: [string, (r: RunCounters) => string][] = RUN_COUNTER_ROWS.map((row) => [row.label, (r) => showRunCounter(row, r, formatNs)]);
+  rows.splice(1, 0, ['cause', (r) => r.cause ?? '-']);
   return h(
     'table',
     { class: 'compare' },

@@ -134,3 +134,44 @@ export function createRunCounter(): RunCounter {
     },
   };
 }
+
+/** One row of a side-by-side comparison of runs: what it shows and how to read it from the counters. */
+export interface RunCounterRow {
+  readonly label: string;
+  readonly unit: 'text' | 'count' | 'ns' | 'bytes' | 'kB';
+  /** The value, or null when the run has none (no dead task, so no greatest depth). */
+  value(r: RunCounters): string | number | null;
+}
+
+/** The rows `ossim replay --os` and the web app's Compare show, in order (the cause is shown apart). */
+export const RUN_COUNTER_ROWS: readonly RunCounterRow[] = [
+  { label: 'outcome', unit: 'text', value: (r) => r.outcome },
+  { label: 'simulated time', unit: 'ns', value: (r) => r.simulatedNs },
+  { label: 'events', unit: 'count', value: (r) => r.events },
+  { label: 'context switches', unit: 'count', value: (r) => r.contextSwitches },
+  { label: '  of them preemptions', unit: 'count', value: (r) => r.preemptions },
+  { label: 'system calls', unit: 'count', value: (r) => r.syscalls },
+  { label: 'syscall latency avg', unit: 'ns', value: (r) => r.syscallLatencyAvgNs },
+  { label: 'syscall latency max', unit: 'ns', value: (r) => r.syscallLatencyMaxNs },
+  { label: 'wake-up to run latency avg', unit: 'ns', value: (r) => r.wakeLatencyAvgNs },
+  { label: 'wake-up to run latency max', unit: 'ns', value: (r) => r.wakeLatencyMaxNs },
+  { label: 'KernelStack peak', unit: 'kB', value: (r) => r.peakKernelStackKb },
+  { label: 'least stack left (greatest depth)', unit: 'bytes', value: (r) => r.leastStackBytesLeft },
+  { label: 'deepest kernel stack at a trap', unit: 'bytes', value: (r) => r.deepestStackBytes },
+];
+
+/** A row's value as text, with times in the caller's format (`formatNs`); `-` when there is none. */
+export function showRunCounter(row: RunCounterRow, r: RunCounters, formatNs: (ns: number) => string): string {
+  const v = row.value(r);
+  if (v === null) return '-';
+  switch (row.unit) {
+    case 'ns':
+      return formatNs(v as number);
+    case 'bytes':
+      return `${v} bytes`;
+    case 'kB':
+      return `${v} kB`;
+    default:
+      return String(v);
+  }
+}

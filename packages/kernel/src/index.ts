@@ -23,7 +23,7 @@ export {
   VECTORS,
   WNOHANG,
 } from './abi.ts';
-export { createRunCounter, type RunCounter, type RunCounters } from './counters.ts';
+export { createRunCounter, RUN_COUNTER_ROWS, type RunCounter, type RunCounterRow, type RunCounters, showRunCounter } from './counters.ts';
 export { KernelError, type KernelErrorCode } from './errors.ts';
 export type { Outcome, TaskState } from './events.ts';
 export { createChromeExport, createFtraceExport } from './export.ts';

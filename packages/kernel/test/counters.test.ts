@@ -1,6 +1,6 @@
 import type { OssimEvent } from '@ossim/eventlog';
 import { describe, expect, it } from 'vitest';
-import { buildWorkload, createKernel, createRunCounter, PRESETS } from '../src/index.ts';
+import { buildWorkload, createKernel, createRunCounter, PRESETS, RUN_COUNTER_ROWS, showRunCounter } from '../src/index.ts';
 
 const ev = (seq: number, time: number, type: string, payload: object): OssimEvent => ({ seq, time, type, ...payload }) as OssimEvent;
 
@@ -56,5 +56,29 @@ describe('createRunCounter', () => {
     expect(counters.contextSwitches).toBe(k.contextSwitches);
     expect(counters.syscalls).toBeGreaterThan(6);
     expect(counters.outcome).toBe('ok');
+  });
+});
+
+describe('RUN_COUNTER_ROWS', () => {
+  it('shows every counter of a comparison, with the caller formatting times', () => {
+    const c = createRunCounter();
+    c.add(ev(1, 0, 'kstack.account', { kernelStackKb: 16 }));
+    const r = c.result('x', { outcome: 'oops', cause: 'bad', simulatedNs: 1500 });
+    const shown = Object.fromEntries(RUN_COUNTER_ROWS.map((row) => [row.label, showRunCounter(row, r, (ns) => `<${ns}>`)]));
+    expect(shown).toEqual({
+      outcome: 'oops',
+      'simulated time': '<1500>',
+      events: '1',
+      'context switches': '0',
+      '  of them preemptions': '0',
+      'system calls': '0',
+      'syscall latency avg': '<0>',
+      'syscall latency max': '<0>',
+      'wake-up to run latency avg': '<0>',
+      'wake-up to run latency max': '<0>',
+      'KernelStack peak': '16 kB',
+      'least stack left (greatest depth)': '-',
+      'deepest kernel stack at a trap': '0 bytes',
+    });
   });
 });

@@ -1,6 +1,14 @@
 import { compareEvents, type Divergence, type OssimEvent, type TraceInputs } from '@ossim/eventlog';
 import { openTraceFile } from '@ossim/eventlog/node';
-import { createRunCounter, KernelError, type OsVariant, type RunCounters, type RunResult } from '@ossim/kernel';
+import {
+  createRunCounter,
+  KernelError,
+  type OsVariant,
+  RUN_COUNTER_ROWS,
+  type RunCounters,
+  type RunResult,
+  showRunCounter,
+} from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { kernelFromInputs, loadOs } from '../kernelRun.ts';
@@ -26,22 +34,10 @@ export function summarize(
 
 /** Prints summaries side by side. */
 export function formatComparison(runs: readonly RunCounters[]): string {
-  const rows: [string, (s: RunCounters) => string][] = [
-    ['outcome', (s) => s.outcome],
-    ['simulated time', (s) => formatNs(s.simulatedNs)],
-    ['events', (s) => String(s.events)],
-    ['context switches', (s) => String(s.contextSwitches)],
-    ['  of them preemptions', (s) => String(s.preemptions)],
-    ['system calls', (s) => String(s.syscalls)],
-    ['syscall latency avg', (s) => formatNs(s.syscallLatencyAvgNs)],
-    ['syscall latency max', (s) => formatNs(s.syscallLatencyMaxNs)],
-    ['wake-up latency avg', (s) => formatNs(s.wakeLatencyAvgNs)],
-    ['wake-up latency max', (s) => formatNs(s.wakeLatencyMaxNs)],
-    ['KernelStack peak', (s) => `${s.peakKernelStackKb} kB`],
-    ['least stack left', (s) => (s.leastStackBytesLeft === null ? '-' : `${s.leastStackBytesLeft} bytes`)],
-    ['deepest kernel stack', (s) => `${s.deepestStackBytes} bytes`],
+  const table = [
+    ['', ...runs.map((r) => r.os)],
+    ...RUN_COUNTER_ROWS.map((row) => [row.label, ...runs.map((r) => showRunCounter(row, r, formatNs))]),
   ];
-  const table = [['', ...runs.map((r) => r.os)], ...rows.map(([label, f]) => [label, ...runs.map(f)])];
   const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] as string).length))) ?? [];
   const causes = runs.filter((r) => r.cause !== null).map((r) => `  ${r.os}: ${r.cause}`);
   return `${table.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')).join('\n')}\n${causes.length > 0 ? `${causes.join('\n')}\n` : ''}`;
