@@ -14,7 +14,8 @@ import { buildWorkload } from '@ossim/kernel';
 import { medianMs } from '../../../scripts/benchkit.ts';
 import type { CliIo } from '../src/io.ts';
 
-const workload = (rounds: number) =>
+/** A pipe ping-pong and disk writes: about 11 events a round on x86_64 (the web bench records it too). */
+export const pingpongIo = (rounds: number) =>
   buildWorkload({
     name: 'pingpong-io',
     processes: [
@@ -49,7 +50,7 @@ export default {
     const dir = mkdtempSync(join(tmpdir(), 'ossim-trace-bench-'));
     try {
       const small = join(dir, 'small.json');
-      writeFileSync(small, JSON.stringify(workload(21_500)));
+      writeFileSync(small, JSON.stringify(pingpongIo(21_500)));
       const file = join(dir, 'run.ndjson');
       const recordEvents = eventsOf(await ossim('run', small, '--os', 'x86_64'));
       // The two are timed in turn, run after run, so that a machine whose speed drifts (a shared host) weighs on both alike.
@@ -70,7 +71,7 @@ export default {
       const recorded = median(recordedMs);
 
       const bigWorkload = join(dir, 'big.json');
-      writeFileSync(bigWorkload, JSON.stringify(workload(86_000)));
+      writeFileSync(bigWorkload, JSON.stringify(pingpongIo(86_000)));
       const big = join(dir, 'big.ndjson');
       const events = eventsOf(await ossim('run', bigWorkload, '--os', 'x86_64', '--record', big));
       const seconds =

@@ -15,25 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createTraceHeader } from '@ossim/eventlog';
-import { buildWorkload, createKernel, PRESETS } from '@ossim/kernel';
+import { createKernel, PRESETS } from '@ossim/kernel';
 import { build } from 'vite';
+import { pingpongIo } from '../../demo/bench/trace.bench.ts';
 import { launch, serveDist } from '../e2e/browser.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** The workload of the trace bench (apps/demo): a pipe ping-pong and disk writes; 86,000 rounds make about 1M events on x86_64. */
-const workload = (rounds: number) =>
-  buildWorkload({
-    name: 'pingpong-io',
-    processes: [
-      { comm: 'ping', steps: [{ op: 'pipe-pingpong', rounds }] },
-      { comm: 'io', steps: [{ op: 'loop', times: Math.ceil(rounds / 10), steps: [{ op: 'getpid' }, { op: 'disk-write', bytes: 512 }] }] },
-    ],
-  });
-
+/** Records the trace bench's workload (apps/demo) with 86,000 rounds, about 1M events on x86_64, gzipped to `path`. */
 function recording(path: string): number {
   const os = PRESETS.x86_64;
-  const w = workload(86_000);
+  const w = pingpongIo(86_000);
   const untilNs = 60_000_000_000;
   const parts: string[] = [JSON.stringify(createTraceHeader('0.1.0', { os, workload: w, seed: 1, untilNs }))];
   let block: string[] = [];
