@@ -25,6 +25,14 @@ export interface MemoryBus {
   loadPageTableBase(paddr: number): void;
   /** Drops the TLB entry of one page (x86 `invlpg`). */
   invalidatePage(vaddr: number): void;
+  /**
+   * Optional, for the CPU's block translator: the storage of the 4 KiB page that
+   * `fetch32(vaddr, user)` reads from, as its 1,024 little-endian words (fewer for a
+   * bus whose last page is short), checked and faulting exactly as `fetch32` would.
+   * The same physical page must come back as the same array while its contents are
+   * kept there. Without it the CPU interprets every instruction.
+   */
+  codePage?(vaddr: number, user: boolean): Uint32Array;
 }
 
 /** What a {@link MemoryBus} throws when it cannot translate an address. */
@@ -107,6 +115,7 @@ class Flat implements FlatBus {
   tlbFlushes = 0;
   lastInvalidatedPage = -1;
   readonly #view: DataView;
+  readonly #pages: (Uint32Array | undefined)[] = [];
 
   constructor(size: number) {
     this.size = size;
@@ -144,6 +153,17 @@ class Flat implements FlatBus {
   }
   fetch32(vaddr: number, user: boolean): number {
     return this.#view.getUint32(this.#translate(vaddr, 4, user, PageFaultError.I), true);
+  }
+  codePage(vaddr: number, user: boolean): Uint32Array {
+    const pa = this.#translate(vaddr, 4, user, PageFaultError.I);
+    const n = pa >>> 12;
+    let page = this.#pages[n];
+    if (page === undefined) {
+      const base = n * 4096;
+      page = new Uint32Array(this.bytes.buffer, base, Math.min(1024, (this.size - base) >>> 2));
+      this.#pages[n] = page;
+    }
+    return page;
   }
   loadPageTableBase(paddr: number): void {
     this.pageTableBase = paddr >>> 0;

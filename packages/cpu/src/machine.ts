@@ -3,6 +3,7 @@ import type { MemoryBus } from './bus.ts';
 import { disassemble } from './disassembler.ts';
 import { CpuError } from './errors.ts';
 import type { CpuInsnPayload } from './events.ts';
+import { BlockCache, executeBlocks, jitAvailable } from './internal/blocks.ts';
 import { loadCore, saveCore } from './internal/checkpoint.ts';
 import { CpuCore, execute, type Host } from './internal/core.ts';
 import { BY_OPCODE, REG_SP, regName } from './internal/opcodes.ts';
@@ -127,6 +128,13 @@ export interface MachineOptions {
    * `syscall.exit` for the system-call vector). Exceptions and nested faults are always published.
    */
   readonly quietVectors?: readonly number[];
+  /**
+   * Translate straight-line runs of instructions into JavaScript functions and run those
+   * (default true). Results are identical either way (registers, memory, events, cycles);
+   * `false` interprets every instruction. Takes effect on CPUs whose bus has `codePage`,
+   * and only where the JavaScript engine allows generated code (`new Function`).
+   */
+  readonly jit?: boolean;
 }
 
 /**
@@ -308,6 +316,9 @@ export function createMachine(options: MachineOptions = {}): Machine {
       log.emit(type as 'cpu.halt', payload as never);
     },
     stamp,
+    get stopping() {
+      return stopRequested;
+    },
   };
 
   const cores = configs.map((cfg, id) => {
@@ -348,11 +359,16 @@ export function createMachine(options: MachineOptions = {}): Machine {
     host.emit(c, 'cpu.insn', payload);
   };
 
+  const useJit = options.jit !== false && jitAvailable();
+  const blockCaches = cores.map((c) => (useJit && typeof c.bus.codePage === 'function' ? new BlockCache() : null));
+
   /** Instructions left before runUntil stops (Infinity: no limit). */
   let budget = Number.POSITIVE_INFINITY;
   const run = (c: CpuCore, end: number): void => {
     if (budget === Number.POSITIVE_INFINITY) {
+      const blocks = blockCaches[c.id];
       if (trace) traced(c, end);
+      else if (blocks !== null && blocks !== undefined) executeBlocks(c, end, blocks);
       else execute(c, end, false);
       return;
     }

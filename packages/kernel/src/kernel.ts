@@ -99,6 +99,11 @@ export interface KernelOptions {
    * see every event from seq 1.
    */
   readonly attach?: (log: EventLog) => void;
+  /**
+   * Run the kernel's and the programs' code through the CPU's translator (default true).
+   * The events are the same either way; `false` interprets every instruction, to compare.
+   */
+  readonly jit?: boolean;
 }
 
 /** What {@link Kernel.run} returns. */
@@ -509,6 +514,7 @@ export function createKernel(options: KernelOptions): Kernel {
     log,
     // syscall.enter and syscall.exit say what the system call's trap entry and iret would.
     quietVectors: [Vector.SYSCALL],
+    jit: options.jit ?? true,
   });
   const cpus = machine.cpus;
   const cpuOf = (n: number): Cpu => cpus[n] as Cpu;

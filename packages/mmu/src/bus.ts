@@ -23,6 +23,13 @@ export interface MemoryBus {
   loadPageTableBase(paddr: number): void;
   /** `invlpg`: drops the TLB entry of the page holding `vaddr` (global or not). */
   invalidatePage(vaddr: number): void;
+  /**
+   * For a CPU's block translator: the storage of the page `fetch32(vaddr, user)` reads
+   * from, as 1,024 words (checked, counted and faulting as that fetch). A frame keeps
+   * returning the same array until its storage is replaced; a frame with no storage yet
+   * returns a shared array of zeros.
+   */
+  codePage(vaddr: number, user: boolean): Uint32Array;
 }
 
 /** One valid TLB entry, for inspection. */

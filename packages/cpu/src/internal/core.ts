@@ -66,6 +66,8 @@ export interface Host {
   emit(cpu: CpuCore, type: string, payload: object): void;
   /** Moves the simulated clock to the CPU's local time (before a native runs). */
   stamp(cpu: CpuCore): void;
+  /** True once something asked the current run to stop (`Machine.stop`). */
+  readonly stopping: boolean;
 }
 
 const F_C = PS.C;
@@ -119,6 +121,8 @@ export class CpuCore implements Cpu {
   dfspValue = 0;
   cycles = 0;
   instructions = 0;
+  /** Set by a translated block that faults: the index of its faulting instruction. */
+  jitFault = 0;
   idleCycles = 0;
   halted = false;
   shutdown = false;
@@ -1045,7 +1049,8 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
   }
 }
 
-function callNative(c: CpuCore, n: number, insnPc: number): void {
+/** Runs native `n` for the `ncall` at `insnPc` (the CPU already past it), as the instruction does. */
+export function callNative(c: CpuCore, n: number, insnPc: number): void {
   const fn = c.host.natives.get(n) as NativeFn;
   c.host.stamp(c);
   let result: unknown;

@@ -87,6 +87,16 @@ export class Cpu implements MemoryBus {
     return this.read32(vaddr, user);
   }
 
+  codePage(vaddr: number, user: boolean): Uint32Array {
+    const vpn = vaddr >>> 12;
+    const i = vpn & this.mask;
+    if (this.tag[i] === vpn && (vaddr & 3) === 0 && ((this.allow[i] as number) & (user ? USER_READ : KERNEL_READ)) !== 0) {
+      this.hits++;
+      return this.words[i] as Uint32Array;
+    }
+    return this.words[this.fill(vaddr >>> 0, false, user)] as Uint32Array;
+  }
+
   write32(vaddr: number, value: number, user: boolean): void {
     const vpn = vaddr >>> 12;
     const i = vpn & this.mask;

@@ -1,0 +1,608 @@
+import { isPageFault, type MemoryBus } from '../bus.ts';
+import { Vector } from '../isa.ts';
+import { type CpuCore, callNative, execute } from './core.ts';
+import {
+  ALU_ADD,
+  ALU_AND,
+  ALU_CMP,
+  ALU_DIV,
+  ALU_MUL,
+  ALU_OR,
+  ALU_REM,
+  ALU_SAR,
+  ALU_SHL,
+  ALU_SHR,
+  ALU_SUB,
+  ALU_TEST,
+  ALU_XOR,
+  BY_OPCODE,
+  OP_ALU_RI,
+  OP_ALU_RR,
+  OP_ALU_RS,
+  OP_CALL_I,
+  OP_CALL_R,
+  OP_CLI,
+  OP_INVLPG,
+  OP_JLAST,
+  OP_JMP,
+  OP_JMP_R,
+  OP_LD,
+  OP_LD_A,
+  OP_LDB,
+  OP_MOV_CR,
+  OP_MOV_RC,
+  OP_MOV_RI,
+  OP_MOV_RR,
+  OP_MOV_RS,
+  OP_NCALL,
+  OP_NOP,
+  OP_POP_L,
+  OP_POP_R,
+  OP_PUSH_I,
+  OP_PUSH_L,
+  OP_PUSH_R,
+  OP_RET,
+  OP_ST,
+  OP_STB,
+  OP_STB_A,
+  OP_STI,
+  OP_WORK_I,
+  OP_WORK_R,
+  REG_SP,
+} from './opcodes.ts';
+
+/**
+ * The block translator: runs of instructions compiled once into JavaScript functions,
+ * which V8 then compiles to machine code. It is an accelerator for {@link execute},
+ * never a second semantics: translated code does exactly what the interpreter does
+ * instruction by instruction (the same registers, flags, memory accesses in the same
+ * order, cycles and instruction counts; a page fault restarts the faulting instruction
+ * with everything before it done; a slice ends on the same instruction), and anything
+ * it cannot express is left to the interpreter.
+ *
+ * - A translation ("trace") starts at a PC and follows the code through its page: it
+ *   holds moves, arithmetic (not `div`/`rem` by a register, which may divide by zero),
+ *   loads and stores, push and pop, `work imm`, and in kernel mode `cli`, `invlpg` and
+ *   the control registers. It follows jumps and calls within the page; a conditional
+ *   jump leaves the trace when taken; a `ret` from a call the trace followed checks the
+ *   return address it pops and goes on when it is the expected one. It stops before
+ *   anything that needs the machine (`syscall`, `ncall`, `iret`, `sti`, `hlt`...), at a
+ *   jump out of the page or back into the trace, and after a CR3 load or `invlpg`.
+ * - Before each instruction but the first it checks the cycles left in the slice, so
+ *   a slice ends exactly where the interpreter's would.
+ * - Translations are found by the page storage the bus fetches from
+ *   (`MemoryBus.codePage`), the word offset in it and the CPU mode, and each run first
+ *   checks that the page still holds every word the trace was made from: code that
+ *   changes, a page reused for other code, or another mapping of the same code are all
+ *   handled without invalidation.
+ * - The compiled functions are shared by every machine in the process (by the words
+ *   they were made from): the same kernel text compiles once.
+ */
+
+/**
+ * A compiled trace: runs from `pc0` until the CPU's cycle count would reach `end` before
+ * an instruction, or the trace ends; it keeps the CPU's cycles, instruction count and
+ * flags up to date and returns the next PC (an int32), or that PC (unsigned) plus {@link STOP} when
+ * the machine needs to see the CPU before it goes on (an interrupt may be delivered, a
+ * stop was asked for), or {@link STALE} (having done nothing) when `page` no longer holds
+ * its code.
+ */
+type TraceFn = (c: CpuCore, r: Int32Array, bus: MemoryBus, user: boolean, pc0: number, end: number, page: Uint32Array) => number;
+
+/** A trace, or (fn null) a marker that the instruction at this offset is the interpreter's. */
+interface Trace {
+  readonly fn: TraceFn | null;
+  /** The first instruction word (checked for the interpreter's markers). */
+  readonly first: number;
+  /** Per instruction: its byte offset from the trace's start (for faults). */
+  readonly offsets: Int32Array;
+  /** Per instruction: the cycles of the instructions before it. */
+  readonly cyclesBefore: Float64Array;
+}
+
+/** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
+const STALE = 2 ** 32;
+/** Added to the (unsigned) PC a trace returns when the machine must look at the CPU first. */
+const STOP = 2 ** 40;
+const PAGE_WORDS = 1024;
+/** The longest trace, in instructions. */
+const MAX_TRACE = 160;
+/** Compiled functions kept for reuse across machines; past this many the cache starts over. */
+const MAX_SHARED = 20_000;
+const shared = new Map<string, TraceFn>();
+
+const F_C = 1;
+const F_V = 2;
+const F_Z = 4;
+const F_N = 8;
+
+/** Control registers `mov rd, <ctl>` reads, by number, as the CPU's fields. */
+const CONTROL_FIELDS = ['cr2Value', 'cr3Value', 'sp0Value', 'idtrValue', 'id', 'irqspValue', 'irqsizeValue', 'dfspValue'] as const;
+
+/** One CPU's traces for one mode, by page storage. */
+class TraceCache {
+  private readonly user: boolean;
+  private readonly pages = new WeakMap<Uint32Array, (Trace | undefined)[]>();
+  // A direct-mapped memo of the last pages used, by virtual page number.
+  private readonly memoPage: (Uint32Array | null)[] = new Array<Uint32Array | null>(64).fill(null);
+  private readonly memoTraces: (Trace | undefined)[][] = new Array<(Trace | undefined)[]>(64).fill([]);
+
+  constructor(user: boolean) {
+    this.user = user;
+  }
+
+  /** The trace at word `off` of `page` (which may be stale: its function says so). */
+  lookup(page: Uint32Array, vpn: number, off: number): Trace {
+    const slot = vpn & 63;
+    let traces: (Trace | undefined)[];
+    if (this.memoPage[slot] === page) traces = this.memoTraces[slot] as (Trace | undefined)[];
+    else {
+      let found = this.pages.get(page);
+      if (found === undefined) {
+        found = new Array<Trace | undefined>(PAGE_WORDS).fill(undefined);
+        this.pages.set(page, found);
+      }
+      this.memoPage[slot] = page;
+      this.memoTraces[slot] = found;
+      traces = found;
+    }
+    const t = traces[off];
+    if (t !== undefined && (t.fn !== null || t.first === page[off])) return t;
+    return this.retranslate(page, vpn, off);
+  }
+
+  /** Translates the code at word `off` of `page` afresh. */
+  retranslate(page: Uint32Array, vpn: number, off: number): Trace {
+    const slot = vpn & 63;
+    const traces =
+      this.memoPage[slot] === page ? (this.memoTraces[slot] as (Trace | undefined)[]) : (this.pages.get(page) as (Trace | undefined)[]);
+    const t = translate(page, off, this.user);
+    traces[off] = t;
+    return t;
+  }
+}
+
+/** A CPU's translations: one cache per mode (kernel-mode traces hold privileged instructions). */
+export class BlockCache {
+  readonly kernel = new TraceCache(false);
+  readonly user = new TraceCache(true);
+}
+
+let available: boolean | undefined;
+/** Whether this engine runs generated code (a Content-Security-Policy may forbid it). */
+export function jitAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      available = new Function('return 1')() === 1;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+/**
+ * Runs `c` from its PC until its cycle count reaches `end` or an instruction needs the
+ * machine (as {@link execute} does without `single`), running translated code where it
+ * can. The bus must have `codePage`.
+ */
+export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void {
+  const r = c.r;
+  const bus = c.bus as Required<MemoryBus>;
+  let user = c.user;
+  let cache = user ? caches.user : caches.kernel;
+  let pc = c.pcValue | 0;
+  for (;;) {
+    if (c.cycles >= end) break;
+    if ((pc & 3) !== 0) {
+      // A misaligned PC: the interpreter fetches it byte by byte.
+      c.pcValue = pc >>> 0;
+      execute(c, end, false);
+      return;
+    }
+    let page: Uint32Array;
+    try {
+      page = bus.codePage(pc >>> 0, user);
+    } catch (e) {
+      c.pcValue = pc >>> 0;
+      if (!isPageFault(e)) throw e;
+      c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, pc >>> 0);
+      return;
+    }
+    const off = (pc & 0xfff) >>> 2;
+    let t = cache.lookup(page, pc >>> 12, off);
+    let fn = t.fn;
+    if (fn === null) {
+      // The interpreter's instruction (a native call, a trap, sti, iret...): run it, then go
+      // on here when the machine has nothing to do in between: no stop asked for, not
+      // halted, no interrupt that could be delivered.
+      c.pcValue = pc >>> 0;
+      const w = page[off] as number;
+      const native = !user && (w & 0xff) === OP_NCALL && off + 1 < page.length ? (page[off + 1] as number) : -1;
+      if (native >= 0 && c.host.natives.has(native)) {
+        c.pcValue = (pc + 8) >>> 0;
+        c.cycles += 5;
+        c.instructions++;
+        callNative(c, native, pc >>> 0);
+      } else execute(c, end, true);
+      if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0)) return;
+      if (c.user !== user) {
+        user = c.user;
+        cache = user ? caches.user : caches.kernel;
+      }
+      pc = c.pcValue | 0;
+      continue;
+    }
+    let next: number;
+    try {
+      next = fn(c, r, bus, user, pc, end, page);
+      if (next === STALE) {
+        t = cache.retranslate(page, pc >>> 12, off);
+        fn = t.fn;
+        if (fn === null) continue;
+        next = fn(c, r, bus, user, pc, end, page);
+      }
+    } catch (e) {
+      // The trace stored the cycles and count its faulting instruction starts from.
+      const at = (pc + (t.offsets[c.jitFault] as number)) >>> 0;
+      c.pcValue = at;
+      if (!isPageFault(e)) throw e;
+      c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, at);
+      return;
+    }
+    if (next >= STOP) {
+      c.pcValue = (next - STOP) >>> 0;
+      return;
+    }
+    pc = next;
+  }
+  c.pcValue = pc >>> 0;
+}
+
+// ---- translation ----
+
+interface Insn {
+  readonly w: number;
+  readonly ext: number;
+  readonly op: number;
+  readonly size: number;
+}
+
+const isJump = (op: number): boolean => op >= OP_JMP && op <= OP_JLAST;
+/** Does `op` write the condition flags? */
+const writesFlags = (op: number): boolean =>
+  (op >= OP_ALU_RR && op < OP_ALU_RR + 16) || (op >= OP_ALU_RI && op < OP_ALU_RI + 16) || (op >= OP_ALU_RS && op < OP_ALU_RS + 16);
+/** Can `op` fault (touch memory)? */
+const touchesMemory = (op: number): boolean =>
+  (op >= OP_LD && op <= OP_STB_A) || (op >= OP_PUSH_R && op <= OP_POP_L) || op === OP_CALL_I || op === OP_CALL_R || op === OP_RET;
+
+/** The cycles of a translatable instruction (as the interpreter charges them). */
+function cyclesOf(i: Insn): number {
+  const op = i.op;
+  if (op === OP_WORK_I) return i.ext === 0 ? 1 : i.ext;
+  if (writesFlags(op)) {
+    const n = op & 0x0f;
+    return n === ALU_MUL ? 3 : n === ALU_DIV || n === ALU_REM ? 12 : 1;
+  }
+  if (op === OP_PUSH_L || op === OP_POP_L) return 1 + popcount(i.w >>> 16);
+  if (op === OP_INVLPG || op === OP_NCALL) return 5;
+  if (op === OP_MOV_CR) return ((i.w >>> 8) & 31) === 1 ? 10 : 1;
+  if (touchesMemory(op)) return 2;
+  return 1;
+}
+
+function popcount(m: number): number {
+  let n = 0;
+  for (let x = m; x !== 0; x &= x - 1) n++;
+  return n;
+}
+
+/** Can the translator express this instruction in this mode? */
+function translatable(i: Insn, user: boolean): boolean {
+  const op = i.op;
+  const info = BY_OPCODE[op];
+  if (info === undefined || (info.privileged && user)) return false;
+  const a = (i.w >>> 8) & 31;
+  const b = (i.w >>> 13) & 31;
+  switch (info.shape) {
+    case 'none':
+      return op === OP_NOP || op === OP_RET || op === OP_CLI || op === OP_STI;
+    case 'rr':
+      if (a > REG_SP || b > REG_SP) return false;
+      // Division by a register may divide by zero: the interpreter's.
+      return !(op === OP_ALU_RR + ALU_DIV || op === OP_ALU_RR + ALU_REM);
+    case 'rs':
+    case 'ri': {
+      if (a > REG_SP) return false;
+      const n = op & 0x0f;
+      if (op !== OP_MOV_RS && op !== OP_MOV_RI && (n === ALU_DIV || n === ALU_REM)) return (op >= OP_ALU_RS ? i.w >> 13 : i.ext) !== 0;
+      return true;
+    }
+    case 'r':
+      return op !== OP_WORK_R && a <= REG_SP;
+    case 'load':
+    case 'store':
+      return a <= REG_SP && b <= REG_SP;
+    case 'loadAbs':
+    case 'storeAbs':
+      return a <= REG_SP;
+    case 'list':
+      return i.w >>> 16 !== 0;
+    case 'i':
+      return op === OP_WORK_I || op === OP_PUSH_I || op === OP_NCALL;
+    case 'rel':
+      return true;
+    case 'rc':
+      return a <= REG_SP && b < CONTROL_FIELDS.length;
+    case 'cr':
+      return b <= REG_SP && a < CONTROL_FIELDS.length && a !== 4;
+    default:
+      return false;
+  }
+}
+
+/** Translates the code at word `off0` of `page` for a CPU in `user` mode. */
+function translate(page: Uint32Array, off0: number, user: boolean): Trace {
+  const limit = Math.min(PAGE_WORDS, page.length);
+  const lines: string[] = [];
+  const offsets: number[] = [];
+  const cyclesBefore: number[] = [];
+  /** Word offsets of every word the trace was made from. */
+  const used = new Set<number>();
+  /** Instructions already in the trace (by word offset): a jump back to one ends it. */
+  const visited = new Set<number>();
+  /** Where the calls the trace followed return to (word offsets). */
+  const returns: number[] = [];
+  const pcOf = (o: number): string => `(pc0 + ${(o - off0) * 4}) | 0`;
+  /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
+  const exit = (n: number, cycles: number, pc: string): string =>
+    `{ c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; return ${pc}; }`;
+  let o = off0;
+  let n = 0;
+  let cycles = 0;
+  let open = true;
+  while (n < MAX_TRACE && o >= 0 && o < limit && !visited.has(o)) {
+    const w = page[o] as number;
+    const op = w & 0xff;
+    const size = BY_OPCODE[op]?.size ?? 4;
+    if (size === 8 && o + 1 >= limit) break;
+    const insn: Insn = { w, ext: size === 8 ? (page[o + 1] as number) : 0, op, size };
+    // A trace never starts with a native call: the dispatcher runs those (and refuses unknown ones).
+    if (!translatable(insn, user) || (n === 0 && op === OP_NCALL)) break;
+    if (n > 0) lines.push(`if (base + ${cycles} >= end) ${exit(n, cycles, pcOf(o))}`);
+    visited.add(o);
+    used.add(o);
+    if (size === 8) used.add(o + 1);
+    offsets.push((o - off0) * 4);
+    cyclesBefore.push(cycles);
+    const k = n;
+    n++;
+    cycles += cyclesOf(insn);
+    const a = (w >>> 8) & 31;
+    const b = (w >>> 13) & 31;
+    const mark = touchesMemory(op) ? `k = ${k}; kc = ${cycles - cyclesOf(insn)}; ` : '';
+    const next = o + size / 4;
+    if (op === OP_NOP || op === OP_WORK_I) o = next;
+    else if (op === OP_MOV_RR) {
+      lines.push(`r[${a}] = r[${b}];`);
+      o = next;
+    } else if (op === OP_MOV_RS) {
+      lines.push(`r[${a}] = ${w >> 13};`);
+      o = next;
+    } else if (op === OP_MOV_RI) {
+      lines.push(`r[${a}] = ${insn.ext | 0};`);
+      o = next;
+    } else if (writesFlags(op)) {
+      lines.push(alu(op, a, b, w, insn.ext));
+      o = next;
+    } else if (op === OP_LD || op === OP_LDB || op === OP_ST || op === OP_STB) {
+      lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`));
+      o = next;
+    } else if (op >= OP_LD_A && op <= OP_STB_A) {
+      lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`));
+      o = next;
+    } else if (op === OP_PUSH_R) {
+      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; }`);
+      o = next;
+    } else if (op === OP_POP_R) {
+      lines.push(`${mark}{ const s = r[16] >>> 0; const v = bus.read32(s, user); r[16] = s + 4; r[${a}] = v; }`);
+      o = next;
+    } else if (op === OP_PUSH_I) {
+      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; }`);
+      o = next;
+    } else if (op === OP_PUSH_L) {
+      // As if pushed one by one from r15 down to r0.
+      const body: string[] = ['let s = r[16] >>> 0;'];
+      for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; bus.write32(s, r[${i}], user);`);
+      lines.push(`${mark}{ ${body.join(' ')} r[16] = s; }`);
+      o = next;
+    } else if (op === OP_POP_L) {
+      // Every word is read before any register changes.
+      const regs: number[] = [];
+      for (let i = 0; i < 16; i++) if ((w >>> 16) & (1 << i)) regs.push(i);
+      const reads = regs.map((i, j) => `const v${i} = bus.read32(${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}, user);`);
+      const sets = regs.map((i) => `r[${i}] = v${i};`);
+      lines.push(`${mark}{ const s = r[16] >>> 0; ${reads.join(' ')} ${sets.join(' ')} r[16] = (s + ${4 * regs.length}) >>> 0; }`);
+      o = next;
+    } else if (op === OP_CLI) {
+      lines.push('c.ie = false;');
+      o = next;
+    } else if (op === OP_STI) {
+      // The machine delivers what is pending: leave when something is.
+      lines.push(`c.ie = true; if (c.pendingCount > 0) ${exit(n, cycles, `${STOP} + ((${pcOf(next)}) >>> 0)`)}`);
+      o = next;
+    } else if (op === OP_NCALL) {
+      // As the interpreter: the CPU is past the ncall when the native runs. Go on when the
+      // native left the CPU there, in the same mode and address space, and the machine has
+      // nothing to do (no stop asked for, nothing to deliver).
+      const after = `(${pcOf(next)}) >>> 0`;
+      lines.push(
+        `if (!c.host.natives.has(${insn.ext >>> 0})) ${exit(n - 1, cycles - 5, pcOf(o))}`,
+        `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
+        `callNative(c, ${insn.ext >>> 0}, (${pcOf(o)}) >>> 0);`,
+        `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
+        `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
+        `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
+      );
+      o = next;
+    } else if (op === OP_MOV_RC) {
+      lines.push(`r[${a}] = c.${CONTROL_FIELDS[b]};`);
+      o = next;
+    } else if (op === OP_MOV_CR || op === OP_INVLPG) {
+      lines.push(op === OP_INVLPG ? `bus.invalidatePage(r[${a}] >>> 0);` : `c.writeControl(${a}, r[${b}]);`);
+      o = next;
+      if (op === OP_INVLPG || a === 1) {
+        // The mapping of this code may have changed: fetch afresh.
+        lines.push(exit(n, cycles, pcOf(o)));
+        open = false;
+        break;
+      }
+    } else if (op === OP_CALL_I || op === OP_CALL_R) {
+      const push = `const s = (r[16] - 4) >>> 0; bus.write32(s, (pc0 + ${(next - off0) * 4}) >>> 0, user); r[16] = s;`;
+      if (op === OP_CALL_R) {
+        lines.push(`${mark}{ const t = r[${a}]; ${push} ${exit(n, cycles, 't')} }`);
+        open = false;
+        break;
+      }
+      const target = o + (w >> 8);
+      lines.push(`${mark}{ ${push} }`);
+      if (target < 0 || target >= limit || visited.has(target)) {
+        lines.push(exit(n, cycles, pcOf(target)));
+        open = false;
+        break;
+      }
+      returns.push(next);
+      o = target;
+    } else if (op === OP_RET) {
+      const expected = returns.pop();
+      if (expected === undefined) {
+        lines.push(`${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; ${exit(n, cycles, 't')} }`);
+        open = false;
+        break;
+      }
+      // Back from a call the trace followed: go on when the popped address is the call's.
+      lines.push(
+        `${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
+      );
+      o = expected;
+    } else if (op === OP_JMP_R) {
+      lines.push(exit(n, cycles, `r[${a}]`));
+      open = false;
+      break;
+    } else if (isJump(op)) {
+      const target = o + (w >> 8);
+      if (op === OP_JMP) {
+        if (target < 0 || target >= limit || visited.has(target)) {
+          lines.push(exit(n, cycles, pcOf(target)));
+          open = false;
+          break;
+        }
+        o = target;
+      } else {
+        lines.push(`if (${CONDITIONS[op - OP_JMP]}) ${exit(n, cycles, pcOf(target))}`);
+        o = next;
+      }
+    } else throw new Error(`blocks: opcode 0x${op.toString(16)} passed translatable() but has no translation`);
+  }
+  if (n === 0) return { fn: null, first: page[off0] as number, offsets: new Int32Array(0), cyclesBefore: new Float64Array(0) };
+  if (open) lines.push(exit(n, cycles, pcOf(o)));
+  const words = [...used].sort((x, y) => x - y);
+  const check = words.map((i) => `p[${i}] !== ${page[i] as number}`).join(' || ');
+  const key = `${user ? 'u' : 'k'}${off0}:${words.map((i) => `${i}=${page[i] as number}`).join(',')}`;
+  let fn = shared.get(key);
+  if (fn === undefined) {
+    if (shared.size >= MAX_SHARED) shared.clear();
+    const source = `return function trace(c, r, bus, user, pc0, end, p) {
+  if (${check}) return ${STALE};
+  let f = c.flags;
+  let base = c.cycles;
+  let ib = c.instructions;
+  const cr3 = c.cr3Value;
+  let k = 0;
+  let kc = 0;
+  try {
+    ${lines.join('\n    ')}
+  } catch (e) {
+    c.flags = f;
+    c.cycles = base + kc;
+    c.instructions = ib + k;
+    c.jitFault = k;
+    throw e;
+  }
+};`;
+    fn = new Function('callNative', source)(callNative) as TraceFn;
+    shared.set(key, fn);
+  }
+  return { fn, first: page[off0] as number, offsets: Int32Array.from(offsets), cyclesBefore: Float64Array.from(cyclesBefore) };
+}
+
+const flagsNZ = `(res < 0 ? ${F_N} : 0) | (res === 0 ? ${F_Z} : 0)`;
+
+const CONDITIONS: readonly string[] = [
+  'true',
+  `(f & ${F_Z}) !== 0`,
+  `(f & ${F_Z}) === 0`,
+  '(((f >> 3) ^ (f >> 1)) & 1) !== 0',
+  '(((f >> 3) ^ (f >> 1)) & 1) === 0',
+  `(f & ${F_Z}) === 0 && (((f >> 3) ^ (f >> 1)) & 1) === 0`,
+  `(f & ${F_Z}) !== 0 || (((f >> 3) ^ (f >> 1)) & 1) !== 0`,
+  `(f & ${F_C}) !== 0`,
+  `(f & ${F_C}) === 0`,
+  `(f & ${F_C | F_Z}) === 0`,
+  `(f & ${F_C | F_Z}) !== 0`,
+  `(f & ${F_N}) !== 0`,
+  `(f & ${F_N}) === 0`,
+  `(f & ${F_V}) !== 0`,
+  `(f & ${F_V}) === 0`,
+];
+
+function access(kind: number, a: number, addr: string): string {
+  switch (kind) {
+    case 0:
+      return `r[${a}] = bus.read32(${addr}, user);`;
+    case 1:
+      return `r[${a}] = bus.read8(${addr}, user);`;
+    case 2:
+      return `bus.write32(${addr}, r[${a}], user);`;
+    default:
+      return `bus.write8(${addr}, r[${a}] & 0xff, user);`;
+  }
+}
+
+/** An ALU instruction: `res` from `x` (register A) and `y`, then the flags, then the store. */
+function alu(op: number, a: number, b: number, w: number, ext: number): string {
+  const y = op >= OP_ALU_RS ? `${w >> 13}` : op >= OP_ALU_RI ? `${ext | 0}` : `r[${b}]`;
+  const n = op & 0x0f;
+  const emit = (expr: string, stores: boolean, flags: string): string =>
+    `{ const x = r[${a}], y = ${y}, res = ${expr}; f = ${flags}; ${stores ? `r[${a}] = res; ` : ''}}`;
+  switch (n) {
+    case ALU_ADD:
+      return emit('(x + y) | 0', true, `${flagsNZ} | ((res >>> 0) < (x >>> 0) ? ${F_C} : 0) | ((~(x ^ y) & (x ^ res)) < 0 ? ${F_V} : 0)`);
+    case ALU_SUB:
+    case ALU_CMP:
+      return emit(
+        '(x - y) | 0',
+        n === ALU_SUB,
+        `${flagsNZ} | ((x >>> 0) < (y >>> 0) ? ${F_C} : 0) | (((x ^ y) & (x ^ res)) < 0 ? ${F_V} : 0)`,
+      );
+    case ALU_AND:
+    case ALU_TEST:
+      return emit('x & y', n === ALU_AND, flagsNZ);
+    case ALU_OR:
+      return emit('x | y', true, flagsNZ);
+    case ALU_XOR:
+      return emit('x ^ y', true, flagsNZ);
+    case ALU_SHL:
+      return emit('x << (y & 31)', true, flagsNZ);
+    case ALU_SHR:
+      return emit('(x >>> (y & 31)) | 0', true, flagsNZ);
+    case ALU_SAR:
+      return emit('x >> (y & 31)', true, flagsNZ);
+    case ALU_MUL:
+      return emit('Math.imul(x, y)', true, flagsNZ);
+    case ALU_DIV:
+      return emit('((x >>> 0) / (y >>> 0)) | 0', true, flagsNZ);
+    default:
+      return emit('((x >>> 0) % (y >>> 0)) | 0', true, flagsNZ);
+  }
+}
