@@ -76,6 +76,7 @@ export const KERNEL_BASE = 0xc0000000;
  * addresses past the end of memory are not present (page fault with P clear).
  */
 export interface FlatBus extends MemoryBus {
+  codePage(vaddr: number, user: boolean): Uint32Array;
   /** The physical memory. */
   readonly bytes: Uint8Array;
   /** Its size in bytes. */

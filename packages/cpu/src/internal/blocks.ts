@@ -357,6 +357,12 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
   const exit = (n: number, cycles: number, pc: string): string =>
     `{ c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; return ${pc}; }`;
+  /**
+   * After a write: leave the trace (at `pc`) when it wrote into the page the trace runs
+   * from, whose code may have changed (the next trace checks what it holds).
+   */
+  const wrote = (addresses: string[], pc: string): string =>
+    `if (${addresses.map((x) => `((${x} ^ pc0) >>> 12) === 0`).join(' || ')}) ${exit(n, cycles, pc)}`;
   let o = off0;
   let n = 0;
   let cycles = 0;
@@ -396,25 +402,25 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
       lines.push(alu(op, a, b, w, insn.ext));
       o = next;
     } else if (op === OP_LD || op === OP_LDB || op === OP_ST || op === OP_STB) {
-      lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`));
+      lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
       o = next;
     } else if (op >= OP_LD_A && op <= OP_STB_A) {
-      lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`));
+      lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
       o = next;
     } else if (op === OP_PUSH_R) {
-      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; }`);
+      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
       o = next;
     } else if (op === OP_POP_R) {
       lines.push(`${mark}{ const s = r[16] >>> 0; const v = bus.read32(s, user); r[16] = s + 4; r[${a}] = v; }`);
       o = next;
     } else if (op === OP_PUSH_I) {
-      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; }`);
+      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
       o = next;
     } else if (op === OP_PUSH_L) {
       // As if pushed one by one from r15 down to r0.
-      const body: string[] = ['let s = r[16] >>> 0;'];
+      const body: string[] = ['const top = r[16] >>> 0; let s = top;'];
       for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; bus.write32(s, r[${i}], user);`);
-      lines.push(`${mark}{ ${body.join(' ')} r[16] = s; }`);
+      lines.push(`${mark}{ ${body.join(' ')} r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`);
       o = next;
     } else if (op === OP_POP_L) {
       // Every word is read before any register changes.
@@ -465,7 +471,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         break;
       }
       const target = o + (w >> 8);
-      lines.push(`${mark}{ ${push} }`);
+      lines.push(`${mark}{ ${push} ${wrote(['s'], pcOf(target))} }`);
       if (target < 0 || target >= limit || visited.has(target)) {
         lines.push(exit(n, cycles, pcOf(target)));
         open = false;
@@ -556,16 +562,17 @@ const CONDITIONS: readonly string[] = [
   `(f & ${F_V}) === 0`,
 ];
 
-function access(kind: number, a: number, addr: string): string {
+/** A load or store (`kind`: ld, ldb, st, stb) at `addr`; `wrote` follows a store (the address is `s`). */
+function access(kind: number, a: number, addr: string, wrote: string): string {
   switch (kind) {
     case 0:
       return `r[${a}] = bus.read32(${addr}, user);`;
     case 1:
       return `r[${a}] = bus.read8(${addr}, user);`;
     case 2:
-      return `bus.write32(${addr}, r[${a}], user);`;
+      return `{ const s = ${addr}; bus.write32(s, r[${a}], user); ${wrote} }`;
     default:
-      return `bus.write8(${addr}, r[${a}] & 0xff, user);`;
+      return `{ const s = ${addr}; bus.write8(s, r[${a}] & 0xff, user); ${wrote} }`;
   }
 }
 
