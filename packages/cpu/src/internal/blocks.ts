@@ -319,7 +319,7 @@ function translatable(i: Insn, user: boolean): boolean {
       return true;
     }
     case 'r':
-      return op !== OP_WORK_R && a <= REG_SP;
+      return a <= REG_SP;
     case 'load':
     case 'store':
       return a <= REG_SP && b <= REG_SP;
@@ -389,7 +389,15 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
     const mark = touchesMemory(op) ? `k = ${k}; kc = ${cycles - cyclesOf(insn)}; ` : '';
     const next = o + size / 4;
     if (op === OP_NOP || op === OP_WORK_I) o = next;
-    else if (op === OP_MOV_RR) {
+    else if (op === OP_WORK_R) {
+      // Interruptible, like x86 rep: the register holds the cycles still to do. When the
+      // slice ends first, it keeps the rest and the instruction is not done (not counted);
+      // when it completes, the trace's later cycle counts shift by what it took beyond 1.
+      lines.push(
+        `{ const w = r[${a}] >>> 0; if (w > 0) { const room = end - (base + ${cycles - 1}); if (w > room) { r[${a}] = w - room; c.flags = f; c.cycles = end; c.instructions = ib + ${n - 1}; return ${pcOf(o)}; } r[${a}] = 0; base += w - 1; } }`,
+      );
+      o = next;
+    } else if (op === OP_MOV_RR) {
       lines.push(`r[${a}] = r[${b}];`);
       o = next;
     } else if (op === OP_MOV_RS) {
