@@ -119,45 +119,73 @@ const F_N = 8;
 /** Control registers `mov rd, <ctl>` reads, by number, as the CPU's fields. */
 const CONTROL_FIELDS = ['cr2Value', 'cr3Value', 'sp0Value', 'idtrValue', 'id', 'irqspValue', 'irqsizeValue', 'dfspValue'] as const;
 
+/** The traces of one page storage, and a hash of what it held when first seen. */
+interface PageTraces {
+  readonly hash: number;
+  readonly traces: (Trace | undefined)[];
+}
+
+/**
+ * Traces already made, by (hash of their page's contents when first seen, offset, mode),
+ * for every machine in the process: a new machine running the same code (another run of
+ * the same kernel, the same program in another process's frames) finds them here instead
+ * of translating again. A trace found here still checks its words when it runs.
+ */
+const known = new Map<number, Trace>();
+const MAX_KNOWN = 50_000;
+
+/** FNV-1a over the page's words. */
+function hashPage(page: Uint32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < page.length; i++) h = Math.imul(h ^ (page[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
 /** One CPU's traces for one mode, by page storage. */
 class TraceCache {
   private readonly user: boolean;
-  private readonly pages = new WeakMap<Uint32Array, (Trace | undefined)[]>();
+  private readonly pages = new WeakMap<Uint32Array, PageTraces>();
   // A direct-mapped memo of the last pages used, by virtual page number.
   private readonly memoPage: (Uint32Array | null)[] = new Array<Uint32Array | null>(64).fill(null);
-  private readonly memoTraces: (Trace | undefined)[][] = new Array<(Trace | undefined)[]>(64).fill([]);
+  private readonly memoTraces: PageTraces[] = new Array<PageTraces>(64).fill({ hash: 0, traces: [] });
 
   constructor(user: boolean) {
     this.user = user;
   }
 
-  /** The trace at word `off` of `page` (which may be stale: its function says so). */
-  lookup(page: Uint32Array, vpn: number, off: number): Trace {
+  private entry(page: Uint32Array, vpn: number): PageTraces {
     const slot = vpn & 63;
-    let traces: (Trace | undefined)[];
-    if (this.memoPage[slot] === page) traces = this.memoTraces[slot] as (Trace | undefined)[];
-    else {
-      let found = this.pages.get(page);
-      if (found === undefined) {
-        found = new Array<Trace | undefined>(PAGE_WORDS).fill(undefined);
-        this.pages.set(page, found);
-      }
-      this.memoPage[slot] = page;
-      this.memoTraces[slot] = found;
-      traces = found;
+    if (this.memoPage[slot] === page) return this.memoTraces[slot] as PageTraces;
+    let found = this.pages.get(page);
+    if (found === undefined) {
+      found = { hash: hashPage(page), traces: new Array<Trace | undefined>(PAGE_WORDS).fill(undefined) };
+      this.pages.set(page, found);
     }
-    const t = traces[off];
-    if (t !== undefined && (t.fn !== null || t.first === page[off])) return t;
-    return this.retranslate(page, vpn, off);
+    this.memoPage[slot] = page;
+    this.memoTraces[slot] = found;
+    return found;
   }
 
-  /** Translates the code at word `off` of `page` afresh. */
+  /** The trace at word `off` of `page` (which may be stale: its function says so). */
+  lookup(page: Uint32Array, vpn: number, off: number): Trace {
+    const e = this.entry(page, vpn);
+    let t = e.traces[off];
+    if (t !== undefined && (t.fn !== null || t.first === page[off])) return t;
+    const key = e.hash * 2048 + off * 2 + (this.user ? 1 : 0);
+    t = known.get(key);
+    if (t === undefined || (t.fn === null && t.first !== page[off])) {
+      t = translate(page, off, this.user);
+      if (known.size >= MAX_KNOWN) known.clear();
+      known.set(key, t);
+    }
+    e.traces[off] = t;
+    return t;
+  }
+
+  /** Translates the code at word `off` of `page` afresh (its trace found it changed). */
   retranslate(page: Uint32Array, vpn: number, off: number): Trace {
-    const slot = vpn & 63;
-    const traces =
-      this.memoPage[slot] === page ? (this.memoTraces[slot] as (Trace | undefined)[]) : (this.pages.get(page) as (Trace | undefined)[]);
     const t = translate(page, off, this.user);
-    traces[off] = t;
+    this.entry(page, vpn).traces[off] = t;
     return t;
   }
 }
