@@ -2,6 +2,7 @@
  * `cpu.instructions_per_s`: a loop-and-call program on one CPU through the real
  * `@ossim/mmu` bus: every fetch, load and store is translated by the per-CPU TLB in front
  * of the two-level page tables (the kernel's direct map), as the kernel runs.
+ * `cpu.instructions_per_s_interpreted`: the same with `jit: false` (every instruction interpreted).
  * `cpu.instructions_per_s_flatbus`: the same program on the flat test bus, for comparison.
  */
 
@@ -40,12 +41,12 @@ counter: .word 0
 `;
 
 /** Runs the program on `bus` with code, data and stack in the 64 KiB at `base`. */
-function setup(bus: MemoryBus, base: number) {
+function setup(bus: MemoryBus, base: number, jit = true) {
   const image = assemble(source(base), { source: 'bench.s' });
   for (const s of image.sections) {
     for (let i = 0; i < s.bytes.length; i++) bus.write8(s.address + i, s.bytes[i] as number, false);
   }
-  const machine = createMachine({ bus, quantum: 10_000 });
+  const machine = createMachine({ bus, quantum: 10_000, jit });
   const cpu = machine.cpus[0];
   if (cpu === undefined) throw new Error('no cpu');
   const main = image.address('main');
@@ -60,19 +61,21 @@ function setup(bus: MemoryBus, base: number) {
 }
 
 /** 16 pages from the buddy allocator, reached through the kernel's direct map. */
-function throughMmu() {
+function throughMmu(jit: boolean) {
   const mmu = createMmu({ memorySize: 64 << 20 });
   const pfn = mmu.allocPages(4, { zero: true });
   if (pfn === null) throw new Error('out of memory');
-  return setup(mmu.bus(0), mmu.physToVirt(pfn * 4096));
+  return setup(mmu.bus(0), mmu.physToVirt(pfn * 4096), jit);
 }
 
 export default {
   async run() {
-    const mmu = throughMmu();
+    const mmu = throughMmu(true);
+    const interpreted = throughMmu(false);
     const flat = setup(createFlatBus(4 << 20), 0xc0100000);
     return {
       'cpu.instructions_per_s': await opsPerSecond('cpu loop-and-call (mmu)', mmu.once, mmu.once()),
+      'cpu.instructions_per_s_interpreted': await opsPerSecond('cpu loop-and-call (mmu, jit: false)', interpreted.once, interpreted.once()),
       'cpu.instructions_per_s_flatbus': await opsPerSecond('cpu loop-and-call (flat bus)', flat.once, flat.once()),
     };
   },
