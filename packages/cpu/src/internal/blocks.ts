@@ -94,10 +94,8 @@ interface Trace {
   readonly fn: TraceFn | null;
   /** The first instruction word (checked for the interpreter's markers). */
   readonly first: number;
-  /** Per instruction: its byte offset from the trace's start (for faults). */
+  /** Per instruction (the index a fault reports): its byte offset from the trace's start. */
   readonly offsets: Int32Array;
-  /** Per instruction: the cycles of the instructions before it. */
-  readonly cyclesBefore: Float64Array;
 }
 
 /** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
@@ -105,8 +103,10 @@ const STALE = 2 ** 32;
 /** Added to the (unsigned) PC a trace returns when the machine must look at the CPU first. */
 const STOP = 2 ** 40;
 const PAGE_WORDS = 1024;
-/** The longest trace, in instructions. */
+/** The most instructions in one trace (all its paths together). */
 const MAX_TRACE = 160;
+/** A conditional jump makes a second path only while this many instructions are left in the budget. */
+const MIN_BRANCH = 24;
 /** Compiled functions kept for reuse across machines; past this many the cache starts over. */
 const MAX_SHARED = 20_000;
 const shared = new Map<string, TraceFn>();
@@ -372,202 +372,208 @@ function translatable(i: Insn, user: boolean): boolean {
 /** Translates the code at word `off0` of `page` for a CPU in `user` mode. */
 function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   const limit = Math.min(PAGE_WORDS, page.length);
-  const lines: string[] = [];
+  const first = page[off0] as number;
+  const firstInsn = decode(page, off0, limit);
+  // A trace never starts with a native call: the dispatcher runs those (and refuses unknown ones).
+  if (firstInsn === null || !translatable(firstInsn, user) || firstInsn.op === OP_NCALL) {
+    return { fn: null, first, offsets: new Int32Array(0) };
+  }
+  /** Per emitted instruction (the index `k` a fault reports): its byte offset from the start, and the count and cycles before it on its path. */
   const offsets: number[] = [];
-  const cyclesBefore: number[] = [];
+  const counts: number[] = [];
+  const cycleCounts: number[] = [];
   /** Word offsets of every word the trace was made from. */
   const used = new Set<number>();
-  /** Instructions already in the trace (by word offset): a jump back to one ends it. */
-  const visited = new Set<number>();
-  /** Where the calls the trace followed return to (word offsets). */
-  const returns: number[] = [];
+  let budget = MAX_TRACE;
   const pcOf = (o: number): string => `(pc0 + ${(o - off0) * 4}) | 0`;
   /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
   const exit = (n: number, cycles: number, pc: string): string =>
     `{ c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; return ${pc}; }`;
+
   /**
-   * After a write: leave the trace (at `pc`) when it wrote into the page the trace runs
-   * from, whose code may have changed (the next trace checks what it holds).
+   * The code of one path from word `o`, `n` instructions and `cycles` cycles into the
+   * trace. `visited` holds the path's instructions (a jump back to one ends it), `returns`
+   * where the calls it followed return to. A conditional jump whose target is in the page
+   * and new to the path makes two paths (a tree), while the trace's budget lasts.
    */
-  const wrote = (addresses: string[], pc: string): string =>
-    `if (${addresses.map((x) => `((${x} ^ pc0) >>> 12) === 0`).join(' || ')}) ${exit(n, cycles, pc)}`;
-  let o = off0;
-  let n = 0;
-  let cycles = 0;
-  let open = true;
-  while (n < MAX_TRACE && o >= 0 && o < limit && !visited.has(o)) {
-    const w = page[o] as number;
-    const op = w & 0xff;
-    const size = BY_OPCODE[op]?.size ?? 4;
-    if (size === 8 && o + 1 >= limit) break;
-    const insn: Insn = { w, ext: size === 8 ? (page[o + 1] as number) : 0, op, size };
-    // A trace never starts with a native call: the dispatcher runs those (and refuses unknown ones).
-    if (!translatable(insn, user) || (n === 0 && op === OP_NCALL)) break;
-    if (n > 0) lines.push(`if (base + ${cycles} >= end) ${exit(n, cycles, pcOf(o))}`);
-    visited.add(o);
-    used.add(o);
-    if (size === 8) used.add(o + 1);
-    offsets.push((o - off0) * 4);
-    cyclesBefore.push(cycles);
-    const k = n;
-    n++;
-    cycles += cyclesOf(insn);
-    const a = (w >>> 8) & 31;
-    const b = (w >>> 13) & 31;
-    const mark = touchesMemory(op) ? `k = ${k}; kc = ${cycles - cyclesOf(insn)}; ` : '';
-    const next = o + size / 4;
-    if (op === OP_NOP || op === OP_WORK_I) o = next;
-    else if (op === OP_WORK_R) {
-      // Interruptible, like x86 rep: the register holds the cycles still to do. When the
-      // slice ends first, it keeps the rest and the instruction is not done (not counted);
-      // when it completes, the trace's later cycle counts shift by what it took beyond 1.
-      lines.push(
-        `{ const w = r[${a}] >>> 0; if (w > 0) { const room = end - (base + ${cycles - 1}); if (w > room) { r[${a}] = w - room; c.flags = f; c.cycles = end; c.instructions = ib + ${n - 1}; return ${pcOf(o)}; } r[${a}] = 0; base += w - 1; } }`,
-      );
-      o = next;
-    } else if (op === OP_MOV_RR) {
-      lines.push(`r[${a}] = r[${b}];`);
-      o = next;
-    } else if (op === OP_MOV_RS) {
-      lines.push(`r[${a}] = ${w >> 13};`);
-      o = next;
-    } else if (op === OP_MOV_RI) {
-      lines.push(`r[${a}] = ${insn.ext | 0};`);
-      o = next;
-    } else if (writesFlags(op)) {
-      lines.push(alu(op, a, b, w, insn.ext));
-      o = next;
-    } else if (op === OP_LD || op === OP_LDB || op === OP_ST || op === OP_STB) {
-      lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
-      o = next;
-    } else if (op >= OP_LD_A && op <= OP_STB_A) {
-      lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
-      o = next;
-    } else if (op === OP_PUSH_R) {
-      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
-      o = next;
-    } else if (op === OP_POP_R) {
-      lines.push(`${mark}{ const s = r[16] >>> 0; const v = bus.read32(s, user); r[16] = s + 4; r[${a}] = v; }`);
-      o = next;
-    } else if (op === OP_PUSH_I) {
-      lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
-      o = next;
-    } else if (op === OP_PUSH_L) {
-      // As if pushed one by one from r15 down to r0.
-      const body: string[] = ['const top = r[16] >>> 0; let s = top;'];
-      for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; bus.write32(s, r[${i}], user);`);
-      lines.push(`${mark}{ ${body.join(' ')} r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`);
-      o = next;
-    } else if (op === OP_POP_L) {
-      // Every word is read before any register changes.
-      const regs: number[] = [];
-      for (let i = 0; i < 16; i++) if ((w >>> 16) & (1 << i)) regs.push(i);
-      const reads = regs.map((i, j) => `const v${i} = bus.read32(${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}, user);`);
-      const sets = regs.map((i) => `r[${i}] = v${i};`);
-      lines.push(`${mark}{ const s = r[16] >>> 0; ${reads.join(' ')} ${sets.join(' ')} r[16] = (s + ${4 * regs.length}) >>> 0; }`);
-      o = next;
-    } else if (op === OP_CLI) {
-      lines.push('c.ie = false;');
-      o = next;
-    } else if (op === OP_STI) {
-      // The machine delivers what is pending: leave when something is.
-      lines.push(`c.ie = true; if (c.pendingCount > 0) ${exit(n, cycles, `${STOP} + ((${pcOf(next)}) >>> 0)`)}`);
-      o = next;
-    } else if (op === OP_NCALL) {
-      // As the interpreter: the CPU is past the ncall when the native runs. Go on when the
-      // native left the CPU there, in the same mode and address space, and the machine has
-      // nothing to do (no stop asked for, nothing to deliver).
-      const after = `(${pcOf(next)}) >>> 0`;
-      lines.push(
-        `if (!c.host.natives.has(${insn.ext >>> 0})) ${exit(n - 1, cycles - 5, pcOf(o))}`,
-        `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
-        `callNative(c, ${insn.ext >>> 0}, (${pcOf(o)}) >>> 0);`,
-        `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
-        `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
-        `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
-      );
-      o = next;
-    } else if (op === OP_MOV_RC) {
-      lines.push(`r[${a}] = c.${CONTROL_FIELDS[b]};`);
-      o = next;
-    } else if (op === OP_MOV_CR || op === OP_INVLPG) {
-      lines.push(op === OP_INVLPG ? `bus.invalidatePage(r[${a}] >>> 0);` : `c.writeControl(${a}, r[${b}]);`);
-      o = next;
-      if (op === OP_INVLPG || a === 1) {
-        // The mapping of this code may have changed: fetch afresh.
+  const path = (start: number, n0: number, cycles0: number, visited: Set<number>, returns: number[]): string[] => {
+    const lines: string[] = [];
+    let o = start;
+    let n = n0;
+    let cycles = cycles0;
+    /**
+     * After a write: leave the trace (at `pc`) when it wrote into the page the trace runs
+     * from, whose code may have changed (the next trace checks what it holds).
+     */
+    const wrote = (addresses: string[], pc: string): string =>
+      `if (${addresses.map((x) => `((${x} ^ pc0) >>> 12) === 0`).join(' || ')}) ${exit(n, cycles, pc)}`;
+    for (;;) {
+      const insn = budget > 0 && o >= 0 && !visited.has(o) ? decode(page, o, limit) : null;
+      if (insn === null || !translatable(insn, user)) {
         lines.push(exit(n, cycles, pcOf(o)));
-        open = false;
-        break;
+        return lines;
       }
-    } else if (op === OP_CALL_I || op === OP_CALL_R) {
-      const push = `const s = (r[16] - 4) >>> 0; bus.write32(s, (pc0 + ${(next - off0) * 4}) >>> 0, user); r[16] = s;`;
-      if (op === OP_CALL_R) {
-        lines.push(`${mark}{ const t = r[${a}]; ${push} ${exit(n, cycles, 't')} }`);
-        open = false;
-        break;
-      }
-      const target = o + (w >> 8);
-      lines.push(`${mark}{ ${push} ${wrote(['s'], pcOf(target))} }`);
-      if (target < 0 || target >= limit || visited.has(target)) {
-        lines.push(exit(n, cycles, pcOf(target)));
-        open = false;
-        break;
-      }
-      returns.push(next);
-      o = target;
-    } else if (op === OP_RET) {
-      const expected = returns.pop();
-      if (expected === undefined) {
-        lines.push(`${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; ${exit(n, cycles, 't')} }`);
-        open = false;
-        break;
-      }
-      // Back from a call the trace followed: go on when the popped address is the call's.
-      lines.push(
-        `${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
-      );
-      o = expected;
-    } else if (op === OP_JMP_R) {
-      lines.push(exit(n, cycles, `r[${a}]`));
-      open = false;
-      break;
-    } else if (isJump(op)) {
-      const target = o + (w >> 8);
-      if (op === OP_JMP) {
-        if (target < 0 || target >= limit || visited.has(target)) {
-          lines.push(exit(n, cycles, pcOf(target)));
-          open = false;
-          break;
-        }
-        o = target;
-      } else {
-        lines.push(`if (${CONDITIONS[op - OP_JMP]}) ${exit(n, cycles, pcOf(target))}`);
+      const { w, op, size } = insn;
+      if (n > 0) lines.push(`if (base + ${cycles} >= end) ${exit(n, cycles, pcOf(o))}`);
+      visited.add(o);
+      used.add(o);
+      if (size === 8) used.add(o + 1);
+      const k = offsets.length;
+      offsets.push((o - off0) * 4);
+      counts.push(n);
+      cycleCounts.push(cycles);
+      budget--;
+      n++;
+      cycles += cyclesOf(insn);
+      const a = (w >>> 8) & 31;
+      const b = (w >>> 13) & 31;
+      const mark = touchesMemory(op) ? `k = ${k}; ` : '';
+      const next = o + size / 4;
+      if (op === OP_NOP || op === OP_WORK_I) o = next;
+      else if (op === OP_WORK_R) {
+        // Interruptible, like x86 rep: the register holds the cycles still to do. When the
+        // slice ends first, it keeps the rest and the instruction is not done (not counted);
+        // when it completes, the path's later cycle counts shift by what it took beyond 1.
+        lines.push(
+          `{ const w = r[${a}] >>> 0; if (w > 0) { const room = end - (base + ${cycles - 1}); if (w > room) { r[${a}] = w - room; c.flags = f; c.cycles = end; c.instructions = ib + ${n - 1}; return ${pcOf(o)}; } r[${a}] = 0; base += w - 1; } }`,
+        );
         o = next;
-      }
-    } else throw new Error(`blocks: opcode 0x${op.toString(16)} passed translatable() but has no translation`);
-  }
-  if (n === 0) return { fn: null, first: page[off0] as number, offsets: new Int32Array(0), cyclesBefore: new Float64Array(0) };
-  if (open) lines.push(exit(n, cycles, pcOf(o)));
+      } else if (op === OP_MOV_RR) {
+        lines.push(`r[${a}] = r[${b}];`);
+        o = next;
+      } else if (op === OP_MOV_RS) {
+        lines.push(`r[${a}] = ${w >> 13};`);
+        o = next;
+      } else if (op === OP_MOV_RI) {
+        lines.push(`r[${a}] = ${insn.ext | 0};`);
+        o = next;
+      } else if (writesFlags(op)) {
+        lines.push(alu(op, a, b, w, insn.ext));
+        o = next;
+      } else if (op === OP_LD || op === OP_LDB || op === OP_ST || op === OP_STB) {
+        lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
+        o = next;
+      } else if (op >= OP_LD_A && op <= OP_STB_A) {
+        lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
+        o = next;
+      } else if (op === OP_PUSH_R) {
+        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
+        o = next;
+      } else if (op === OP_POP_R) {
+        lines.push(`${mark}{ const s = r[16] >>> 0; const v = bus.read32(s, user); r[16] = s + 4; r[${a}] = v; }`);
+        o = next;
+      } else if (op === OP_PUSH_I) {
+        lines.push(
+          `${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; ${wrote(['s'], pcOf(next))} }`,
+        );
+        o = next;
+      } else if (op === OP_PUSH_L) {
+        // As if pushed one by one from r15 down to r0.
+        const body: string[] = ['const top = r[16] >>> 0; let s = top;'];
+        for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; bus.write32(s, r[${i}], user);`);
+        lines.push(`${mark}{ ${body.join(' ')} r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`);
+        o = next;
+      } else if (op === OP_POP_L) {
+        // Every word is read before any register changes.
+        const regs: number[] = [];
+        for (let i = 0; i < 16; i++) if ((w >>> 16) & (1 << i)) regs.push(i);
+        const reads = regs.map((i, j) => `const v${i} = bus.read32(${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}, user);`);
+        const sets = regs.map((i) => `r[${i}] = v${i};`);
+        lines.push(`${mark}{ const s = r[16] >>> 0; ${reads.join(' ')} ${sets.join(' ')} r[16] = (s + ${4 * regs.length}) >>> 0; }`);
+        o = next;
+      } else if (op === OP_CLI) {
+        lines.push('c.ie = false;');
+        o = next;
+      } else if (op === OP_STI) {
+        // The machine delivers what is pending: leave when something is.
+        lines.push(`c.ie = true; if (c.pendingCount > 0) ${exit(n, cycles, `${STOP} + ((${pcOf(next)}) >>> 0)`)}`);
+        o = next;
+      } else if (op === OP_NCALL) {
+        // As the interpreter: the CPU is past the ncall when the native runs. Go on when the
+        // native left the CPU there, in the same mode and address space, and the machine has
+        // nothing to do (no stop asked for, nothing to deliver).
+        const after = `(${pcOf(next)}) >>> 0`;
+        lines.push(
+          `if (!c.host.natives.has(${insn.ext >>> 0})) ${exit(n - 1, cycles - 5, pcOf(o))}`,
+          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
+          `callNative(c, ${insn.ext >>> 0}, (${pcOf(o)}) >>> 0);`,
+          `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
+          `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
+          `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
+        );
+        o = next;
+      } else if (op === OP_MOV_RC) {
+        lines.push(`r[${a}] = c.${CONTROL_FIELDS[b]};`);
+        o = next;
+      } else if (op === OP_MOV_CR || op === OP_INVLPG) {
+        lines.push(op === OP_INVLPG ? `bus.invalidatePage(r[${a}] >>> 0);` : `c.writeControl(${a}, r[${b}]);`);
+        o = next;
+        if (op === OP_INVLPG || a === 1) {
+          // The mapping of this code may have changed: fetch afresh.
+          lines.push(exit(n, cycles, pcOf(o)));
+          return lines;
+        }
+      } else if (op === OP_CALL_I || op === OP_CALL_R) {
+        const push = `const s = (r[16] - 4) >>> 0; bus.write32(s, (pc0 + ${(next - off0) * 4}) >>> 0, user); r[16] = s;`;
+        if (op === OP_CALL_R) {
+          lines.push(`${mark}{ const t = r[${a}]; ${push} ${exit(n, cycles, 't')} }`);
+          return lines;
+        }
+        const target = o + (w >> 8);
+        lines.push(`${mark}{ ${push} ${wrote(['s'], pcOf(target))} }`);
+        returns.push(next);
+        o = target;
+      } else if (op === OP_RET) {
+        const expected = returns.pop();
+        if (expected === undefined) {
+          lines.push(`${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; ${exit(n, cycles, 't')} }`);
+          return lines;
+        }
+        // Back from a call the trace followed: go on when the popped address is the call's.
+        lines.push(
+          `${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
+        );
+        o = expected;
+      } else if (op === OP_JMP_R) {
+        lines.push(exit(n, cycles, `r[${a}]`));
+        return lines;
+      } else if (isJump(op)) {
+        const target = o + (w >> 8);
+        if (op === OP_JMP) o = target;
+        else {
+          const taken =
+            target >= 0 && target < limit && !visited.has(target) && budget >= MIN_BRANCH
+              ? path(target, n, cycles, new Set(visited), [...returns])
+              : [exit(n, cycles, pcOf(target))];
+          lines.push(`if (${CONDITIONS[op - OP_JMP]}) {`, ...taken.map((l) => `  ${l}`), '}');
+          o = next;
+        }
+      } else throw new Error(`blocks: opcode 0x${op.toString(16)} passed translatable() but has no translation`);
+    }
+  };
+
+  const lines = path(off0, 0, 0, new Set<number>(), []);
   const words = [...used].sort((x, y) => x - y);
   const check = words.map((i) => `p[${i}] !== ${page[i] as number}`).join(' || ');
   const key = `${user ? 'u' : 'k'}${off0}:${words.map((i) => `${i}=${page[i] as number}`).join(',')}`;
   let fn = shared.get(key);
   if (fn === undefined) {
     if (shared.size >= MAX_SHARED) shared.clear();
-    const source = `return function trace(c, r, bus, user, pc0, end, p) {
+    const source = `const KN = [${counts.join(',')}];
+const KC = [${cycleCounts.join(',')}];
+return function trace(c, r, bus, user, pc0, end, p) {
   if (${check}) return ${STALE};
   let f = c.flags;
   let base = c.cycles;
   let ib = c.instructions;
   const cr3 = c.cr3Value;
   let k = 0;
-  let kc = 0;
   try {
     ${lines.join('\n    ')}
   } catch (e) {
     c.flags = f;
-    c.cycles = base + kc;
-    c.instructions = ib + k;
+    c.cycles = base + KC[k];
+    c.instructions = ib + KN[k];
     c.jitFault = k;
     throw e;
   }
@@ -575,7 +581,17 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
     fn = new Function('callNative', source)(callNative) as TraceFn;
     shared.set(key, fn);
   }
-  return { fn, first: page[off0] as number, offsets: Int32Array.from(offsets), cyclesBefore: Float64Array.from(cyclesBefore) };
+  return { fn, first, offsets: Int32Array.from(offsets) };
+}
+
+/** The instruction at word `o`, or null past the page (or an extension word past it). */
+function decode(page: Uint32Array, o: number, limit: number): Insn | null {
+  if (o < 0 || o >= limit) return null;
+  const w = page[o] as number;
+  const op = w & 0xff;
+  const size = BY_OPCODE[op]?.size ?? 4;
+  if (size === 8 && o + 1 >= limit) return null;
+  return { w, ext: size === 8 ? (page[o + 1] as number) : 0, op, size };
 }
 
 const flagsNZ = `(res < 0 ? ${F_N} : 0) | (res === 0 ? ${F_Z} : 0)`;
