@@ -33,7 +33,30 @@ export interface MemoryBus {
    * kept there. Without it the CPU interprets every instruction.
    */
   codePage?(vaddr: number, user: boolean): Uint32Array;
+  /**
+   * Optional, for the translator: the bus's software TLB, which translated code reads
+   * directly for aligned 32-bit accesses. Whatever a hit allows must be exactly what
+   * `read32`/`write32` would do for it (apart from counting the hit); everything else
+   * goes through the methods.
+   */
+  readonly tlb?: SoftTlb;
 }
+
+/**
+ * A direct-mapped software TLB ({@link MemoryBus.tlb}): slot `vpn & mask` caches virtual
+ * page `vpn` when `tag[slot] === vpn`, with the accesses `allow[slot]` permits without a
+ * walk and the page's storage `words[slot]` (1,024 words).
+ */
+export interface SoftTlb {
+  readonly tag: Int32Array;
+  /** Bits: {@link SoftTlbAllow}. */
+  readonly allow: Uint8Array;
+  readonly words: readonly Uint32Array[];
+  readonly mask: number;
+}
+
+/** The access bits of {@link SoftTlb.allow}. */
+export const SoftTlbAllow = { KERNEL_READ: 1, USER_READ: 2, KERNEL_WRITE: 4, USER_WRITE: 8 } as const;
 
 /** What a {@link MemoryBus} throws when it cannot translate an address. */
 export interface PageFault {

@@ -1,7 +1,17 @@
 import './events.ts';
 
 export { type AssembleOptions, assemble, type Image, type ImageSection, loadImage } from './assembler.ts';
-export { createFlatBus, type FlatBus, isPageFault, KERNEL_BASE, type MemoryBus, type PageFault, PageFaultError } from './bus.ts';
+export {
+  createFlatBus,
+  type FlatBus,
+  isPageFault,
+  KERNEL_BASE,
+  type MemoryBus,
+  type PageFault,
+  PageFaultError,
+  type SoftTlb,
+  SoftTlbAllow,
+} from './bus.ts';
 export { type DisassembleOptions, type Disassembly, disassemble } from './disassembler.ts';
 export { CpuError, type CpuErrorCode, type SourcePosition } from './errors.ts';
 export type {

@@ -30,6 +30,18 @@ export interface MemoryBus {
    * returns a shared array of zeros.
    */
   codePage(vaddr: number, user: boolean): Uint32Array;
+  /**
+   * The TLB's arrays, for a CPU's translator to read aligned words directly on a hit:
+   * slot `vpn & mask` holds page `vpn` when `tag[slot] === vpn`; `allow[slot]` bits are
+   * 1 kernel read, 2 user read, 4 kernel write, 8 user write; `words[slot]` is the page's
+   * storage. A hit read that way is not counted in `hits`.
+   */
+  readonly tlb: {
+    readonly tag: Int32Array;
+    readonly allow: Uint8Array;
+    readonly words: readonly Uint32Array[];
+    readonly mask: number;
+  };
 }
 
 /** One valid TLB entry, for inspection. */

@@ -1,4 +1,4 @@
-import { isPageFault, type MemoryBus } from '../bus.ts';
+import { isPageFault, type MemoryBus, type SoftTlb, SoftTlbAllow } from '../bus.ts';
 import { Vector } from '../isa.ts';
 import { type CpuCore, callNative, execute } from './core.ts';
 import {
@@ -87,7 +87,16 @@ import {
  * stop was asked for), or {@link STALE} (having done nothing) when `page` no longer holds
  * its code.
  */
-type TraceFn = (c: CpuCore, r: Int32Array, bus: MemoryBus, user: boolean, pc0: number, end: number, page: Uint32Array) => number;
+type TraceFn = (
+  c: CpuCore,
+  r: Int32Array,
+  bus: MemoryBus,
+  user: boolean,
+  pc0: number,
+  end: number,
+  page: Uint32Array,
+  tlb: SoftTlb,
+) => number;
 
 /** A trace, or (fn null) a marker that the instruction at this offset is the interpreter's. */
 interface Trace {
@@ -98,15 +107,22 @@ interface Trace {
   readonly offsets: Int32Array;
 }
 
+/** The TLB of a bus without one: every access misses and calls the bus. */
+const NO_TLB: SoftTlb = { tag: new Int32Array(1).fill(-1), allow: new Uint8Array(1), words: [new Uint32Array(1024)], mask: 0 };
+
 /** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
 const STALE = 2 ** 32;
 /** Added to the (unsigned) PC a trace returns when the machine must look at the CPU first. */
 const STOP = 2 ** 40;
 const PAGE_WORDS = 1024;
-/** The most instructions in one trace (all its paths together). */
-const MAX_TRACE = 160;
-/** A conditional jump makes a second path only while this many instructions are left in the budget. */
-const MIN_BRANCH = 24;
+/**
+ * The most instructions in one trace (all its paths together; `push`/`pop` of a list
+ * weigh more). Bigger traces compile to functions too big for V8's optimizing compiler,
+ * which then run several times slower than small ones.
+ */
+const MAX_TRACE = 64;
+/** A conditional jump makes a second path only while this much of the budget is left. */
+const MIN_BRANCH = 16;
 /** Compiled functions kept for reuse across machines; past this many the cache starts over. */
 const MAX_SHARED = 20_000;
 const shared = new Map<string, TraceFn>();
@@ -217,6 +233,7 @@ export function jitAvailable(): boolean {
 export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void {
   const r = c.r;
   const bus = c.bus as Required<MemoryBus>;
+  const tlb = bus.tlb ?? NO_TLB;
   let user = c.user;
   let cache = user ? caches.user : caches.kernel;
   let pc = c.pcValue | 0;
@@ -263,12 +280,12 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
     }
     let next: number;
     try {
-      next = fn(c, r, bus, user, pc, end, page);
+      next = fn(c, r, bus, user, pc, end, page, tlb);
       if (next === STALE) {
         t = cache.retranslate(page, pc >>> 12, off);
         fn = t.fn;
         if (fn === null) continue;
-        next = fn(c, r, bus, user, pc, end, page);
+        next = fn(c, r, bus, user, pc, end, page, tlb);
       }
     } catch (e) {
       // The trace stored the cycles and count its faulting instruction starts from.
@@ -389,6 +406,16 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
   const exit = (n: number, cycles: number, pc: string): string =>
     `{ c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; return ${pc}; }`;
+  // Aligned 32-bit accesses that hit the bus's TLB (MemoryBus.tlb) read and write the page
+  // directly, as the bus's own fast path would; everything else calls the bus.
+  const slot = (x: string): string => `((${x} >>> 12) & M)`;
+  const hit = (x: string, bit: number): string => `T[${slot(x)}] === ${x} >>> 12 && (${x} & 3) === 0 && (P[${slot(x)}] & ${bit}) !== 0`;
+  /** A read of the word at `x` (a name: it is evaluated several times). */
+  const rd = (x: string): string =>
+    `(${hit(x, user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ)} ? W[${slot(x)}][(${x} & 4095) >>> 2] : bus.read32(${x}, user))`;
+  /** A write of `v` (evaluated once) to the word at `x` (a name). */
+  const wr = (x: string, v: string): string =>
+    `if (${hit(x, user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) W[${slot(x)}][(${x} & 4095) >>> 2] = ${v}; else bus.write32(${x}, ${v}, user);`;
 
   /**
    * The code of one path from word `o`, `n` instructions and `cycles` cycles into the
@@ -422,7 +449,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
       offsets.push((o - off0) * 4);
       counts.push(n);
       cycleCounts.push(cycles);
-      budget--;
+      budget -= op === OP_PUSH_L || op === OP_POP_L ? 1 + (popcount(w >>> 16) >> 2) : 1;
       n++;
       cycles += cyclesOf(insn);
       const a = (w >>> 8) & 31;
@@ -451,33 +478,31 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(alu(op, a, b, w, insn.ext));
         o = next;
       } else if (op === OP_LD || op === OP_LDB || op === OP_ST || op === OP_STB) {
-        lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
+        lines.push(mark + access(op - OP_LD, a, `(r[${b}] + ${w >> 18}) >>> 0`, wrote(['s', '(s + 3) >>> 0'], pcOf(next)), rd, wr));
         o = next;
       } else if (op >= OP_LD_A && op <= OP_STB_A) {
-        lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next))));
+        lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next)), rd, wr));
         o = next;
       } else if (op === OP_PUSH_R) {
-        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, r[${a}], user); r[16] = s; ${wrote(['s'], pcOf(next))} }`);
+        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `r[${a}]`)} r[16] = s; ${wrote(['s'], pcOf(next))} }`);
         o = next;
       } else if (op === OP_POP_R) {
-        lines.push(`${mark}{ const s = r[16] >>> 0; const v = bus.read32(s, user); r[16] = s + 4; r[${a}] = v; }`);
+        lines.push(`${mark}{ const s = r[16] >>> 0; const v = ${rd('s')}; r[16] = s + 4; r[${a}] = v; }`);
         o = next;
       } else if (op === OP_PUSH_I) {
-        lines.push(
-          `${mark}{ const s = (r[16] - 4) >>> 0; bus.write32(s, ${insn.ext >>> 0}, user); r[16] = s; ${wrote(['s'], pcOf(next))} }`,
-        );
+        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `${insn.ext >>> 0}`)} r[16] = s; ${wrote(['s'], pcOf(next))} }`);
         o = next;
       } else if (op === OP_PUSH_L) {
         // As if pushed one by one from r15 down to r0.
         const body: string[] = ['const top = r[16] >>> 0; let s = top;'];
-        for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; bus.write32(s, r[${i}], user);`);
+        for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; ${wr('s', `r[${i}]`)}`);
         lines.push(`${mark}{ ${body.join(' ')} r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`);
         o = next;
       } else if (op === OP_POP_L) {
         // Every word is read before any register changes.
         const regs: number[] = [];
         for (let i = 0; i < 16; i++) if ((w >>> 16) & (1 << i)) regs.push(i);
-        const reads = regs.map((i, j) => `const v${i} = bus.read32(${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}, user);`);
+        const reads = regs.map((i, j) => `const a${i} = ${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}; const v${i} = ${rd(`a${i}`)};`);
         const sets = regs.map((i) => `r[${i}] = v${i};`);
         lines.push(`${mark}{ const s = r[16] >>> 0; ${reads.join(' ')} ${sets.join(' ')} r[16] = (s + ${4 * regs.length}) >>> 0; }`);
         o = next;
@@ -514,7 +539,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           return lines;
         }
       } else if (op === OP_CALL_I || op === OP_CALL_R) {
-        const push = `const s = (r[16] - 4) >>> 0; bus.write32(s, (pc0 + ${(next - off0) * 4}) >>> 0, user); r[16] = s;`;
+        const push = `const s = (r[16] - 4) >>> 0; ${wr('s', `(pc0 + ${(next - off0) * 4}) >>> 0`)} r[16] = s;`;
         if (op === OP_CALL_R) {
           lines.push(`${mark}{ const t = r[${a}]; ${push} ${exit(n, cycles, 't')} }`);
           return lines;
@@ -526,12 +551,12 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
       } else if (op === OP_RET) {
         const expected = returns.pop();
         if (expected === undefined) {
-          lines.push(`${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; ${exit(n, cycles, 't')} }`);
+          lines.push(`${mark}{ const s = r[16] >>> 0; const t = ${rd('s')} | 0; r[16] = s + 4; ${exit(n, cycles, 't')} }`);
           return lines;
         }
         // Back from a call the trace followed: go on when the popped address is the call's.
         lines.push(
-          `${mark}{ const s = r[16] >>> 0; const t = bus.read32(s, user) | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
+          `${mark}{ const s = r[16] >>> 0; const t = ${rd('s')} | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
         );
         o = expected;
       } else if (op === OP_JMP_R) {
@@ -561,8 +586,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
     if (shared.size >= MAX_SHARED) shared.clear();
     const source = `const KN = [${counts.join(',')}];
 const KC = [${cycleCounts.join(',')}];
-return function trace(c, r, bus, user, pc0, end, p) {
+return function trace(c, r, bus, user, pc0, end, p, tlb) {
   if (${check}) return ${STALE};
+  const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask;
   let f = c.flags;
   let base = c.cycles;
   let ib = c.instructions;
@@ -615,14 +641,21 @@ const CONDITIONS: readonly string[] = [
 ];
 
 /** A load or store (`kind`: ld, ldb, st, stb) at `addr`; `wrote` follows a store (the address is `s`). */
-function access(kind: number, a: number, addr: string, wrote: string): string {
+function access(
+  kind: number,
+  a: number,
+  addr: string,
+  wrote: string,
+  rd: (x: string) => string,
+  wr: (x: string, v: string) => string,
+): string {
   switch (kind) {
     case 0:
-      return `r[${a}] = bus.read32(${addr}, user);`;
+      return `{ const s = ${addr}; r[${a}] = ${rd('s')}; }`;
     case 1:
       return `r[${a}] = bus.read8(${addr}, user);`;
     case 2:
-      return `{ const s = ${addr}; bus.write32(s, r[${a}], user); ${wrote} }`;
+      return `{ const s = ${addr}; ${wr('s', `r[${a}]`)} ${wrote} }`;
     default:
       return `{ const s = ${addr}; bus.write8(s, r[${a}] & 0xff, user); ${wrote} }`;
   }

@@ -56,6 +56,7 @@ export class Cpu implements MemoryBus {
   /** The TLB-fill walk's result, reused: a miss allocates nothing. */
   private readonly walk = createTranslation();
   private aliasEntries = 0;
+  readonly tlb: MemoryBus['tlb'];
 
   constructor(id: number, size: number, phys: PhysicalMemory, log: EventLog | undefined) {
     this.id = id;
@@ -70,6 +71,7 @@ export class Cpu implements MemoryBus {
     this.bytes = new Array<Uint8Array>(size).fill(ZERO_BYTES);
     this.phys = phys;
     this.log = log;
+    this.tlb = { tag: this.tag, allow: this.allow, words: this.words, mask: this.mask };
   }
 
   read32(vaddr: number, user: boolean): number {
