@@ -447,8 +447,15 @@ export function createKernel(options: KernelOptions): Kernel {
     if (paddr < 0) throw { kind: 'page-fault', address: a, errorCode: 0 };
     return paddr;
   };
-  const kread32 = (va: number): number => phys.read32(kphys(va));
-  const kwrite32 = (va: number, v: number): void => phys.write32(kphys(va), u32(v));
+  const highMemory = layout.highMemory;
+  const kread32 = (va: number): number => {
+    const a = va >>> 0;
+    return phys.read32(a >= PAGE_OFFSET && a < highMemory ? a - PAGE_OFFSET : kphys(a));
+  };
+  const kwrite32 = (va: number, v: number): void => {
+    const a = va >>> 0;
+    phys.write32(a >= PAGE_OFFSET && a < highMemory ? a - PAGE_OFFSET : kphys(a), v >>> 0);
+  };
 
   const kmem: KstackMemory = {
     pageSize: 4096,
@@ -468,6 +475,22 @@ export function createKernel(options: KernelOptions): Kernel {
     read32: kread32,
     write32: kwrite32,
     read8: (va) => phys.read8(kphys(va)),
+    firstNonZero32(from, to) {
+      // Page by page through the frames' words: a frame with no storage reads as zeros.
+      let a = u32(from);
+      while (a < to) {
+        const pageEnd = Math.min(to, (Math.floor(a / 4096) + 1) * 4096);
+        const paddr = kphys(a);
+        const w = phys.readOnlyFrameWords(Math.floor(paddr / 4096));
+        if (w !== undefined) {
+          const first = (paddr % 4096) >>> 2;
+          const n = (pageEnd - a) >>> 2;
+          for (let i = 0; i < n; i++) if (w[first + i] !== 0) return a + i * 4;
+        }
+        a = pageEnd;
+      }
+      return to;
+    },
     fill(va, length, byte) {
       let a = u32(va);
       const end = a + length;
@@ -687,11 +710,14 @@ export function createKernel(options: KernelOptions): Kernel {
   };
 
   // ---- user memory ----
+  const USER_READ = { write: false, user: true } as const;
+  const USER_WRITE = { write: true, user: true } as const;
+  const UPDATE_BITS = { update: true } as const;
   const userPaddr = (mm: Mm, va: number, write: boolean): number | null => {
     const a = u32(va);
     if (a >= PAGE_OFFSET) return null;
     for (let tries = 0; tries < 3; tries++) {
-      const paddr = mmu.translate(mm.as.pgd, a, { write, user: true }, { update: true });
+      const paddr = mmu.translate(mm.as.pgd, a, write ? USER_WRITE : USER_READ, UPDATE_BITS);
       if (paddr >= 0) return paddr;
       const r = mm.as.handleFault(a, -1 - paddr);
       if (!r.resolved) return null;
@@ -725,7 +751,7 @@ export function createKernel(options: KernelOptions): Kernel {
       const p = userPaddr(mm, va + i, false);
       if (p === null) return null;
       const n = Math.min(len - i, 4096 - ((va + i) % 4096));
-      out.set(phys.readBytes(p, n), i);
+      phys.readInto(p, n === len ? out : out.subarray(i, i + n));
       i += n;
     }
     return out;
@@ -736,7 +762,7 @@ export function createKernel(options: KernelOptions): Kernel {
       const p = userPaddr(mm, va + i, true);
       if (p === null) return false;
       const n = Math.min(bytes.length - i, 4096 - ((va + i) % 4096));
-      phys.writeBytes(p, bytes.subarray(i, i + n));
+      phys.writeBytes(p, n === bytes.length ? bytes : bytes.subarray(i, i + n));
       i += n;
     }
     return true;
@@ -1003,7 +1029,10 @@ export function createKernel(options: KernelOptions): Kernel {
     nt.cpu = id;
     nt.lastSwitchIn = tnow;
     switches++;
-    log.emit('sched.switch', {
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'sched.switch',
       cpu: id,
       prevTid: prev.idle ? 0 : prev.tid,
       prevComm: prev.comm,
@@ -1093,35 +1122,67 @@ export function createKernel(options: KernelOptions): Kernel {
   // ---- natives: system calls ----
   // Names of the workload's own private numbers (names in no table), for the tracepoint.
   const workloadSyscalls = new Map<number, string>(Object.entries(workload.syscalls ?? {}).map(([name, nr]) => [nr, name]));
+  // The tracepoint's name of each number, as found the first time.
+  const syscallNames = new Map<number, string>();
+  const nameOfSyscall = (nr: number): string => {
+    let name = syscallNames.get(nr);
+    if (name === undefined) {
+      name = SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`;
+      syscallNames.set(nr, name);
+    }
+    return name;
+  };
+  // The syscall number is overwritten by the return value in regs->ax; remember it per task.
+  const lastNr = new Map<number, number>();
   native('syscall_enter', (cpu) => {
-    const regs = u32(cpu.reg(0));
+    const regs = cpu.reg(0);
     const t = currentOf(cpu);
     if (t === null) return undefined;
     const raw = reg(regs, 0);
     const nr = (raw & ~RECORDED_SYSCALL_BIT) >>> 0;
     const argsText = (raw & RECORDED_SYSCALL_BIT) !== 0 && t.mm !== null ? userString(t.mm, reg(regs, 5)) : undefined;
-    log.emit('syscall.enter', {
-      cpu: cpu.id,
-      tid: t.tid,
-      nr,
-      name: SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`,
-      args: [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)],
-      ...(argsText === undefined ? {} : { argsText }),
-      regs,
-      sp: u32(cpu.sp),
-      threadInfo: os.threadInfo === 'stack' ? (u32(cpu.sp) & mask) >>> 0 : null,
-    });
+    const sp = cpu.sp;
+    const args = [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)];
+    const threadInfo = os.threadInfo === 'stack' ? (sp & mask) >>> 0 : null;
+    lastNr.set(t.tid, nr);
+    // Built whole, in the order of the payload's keys (argsText only for a recorded call).
+    if (argsText === undefined)
+      log.append({
+        seq: 0,
+        time: 0,
+        type: 'syscall.enter',
+        cpu: cpu.id,
+        tid: t.tid,
+        nr,
+        name: nameOfSyscall(nr),
+        args,
+        regs,
+        sp,
+        threadInfo,
+      });
+    else
+      log.append({
+        seq: 0,
+        time: 0,
+        type: 'syscall.enter',
+        cpu: cpu.id,
+        tid: t.tid,
+        nr,
+        name: nameOfSyscall(nr),
+        args,
+        argsText,
+        regs,
+        sp,
+        threadInfo,
+      });
     return undefined;
   });
   native('syscall_exit', (cpu) => {
-    const regs = u32(cpu.reg(0));
+    const regs = cpu.reg(0);
     const t = running[cpu.id] as Task;
-    log.emit('syscall.exit', { cpu: cpu.id, tid: t.tid, nr: lastNr.get(t.tid) ?? 0, ret: s32(reg(regs, 0)) });
+    log.append({ seq: 0, time: 0, type: 'syscall.exit', cpu: cpu.id, tid: t.tid, nr: lastNr.get(t.tid) ?? 0, ret: s32(reg(regs, 0)) });
     return undefined;
   });
-  // The syscall number is overwritten by the return value in regs->ax; remember it per task.
-  const lastNr = new Map<number, number>();
-  log.on('syscall.enter', (e) => lastNr.set(e.tid, e.nr));
 
   const cur = (cpu: Cpu): Task => {
     // After an oops on a garbage `current` the machine is stopping: carry on with the scheduler's idea of it.
@@ -1184,8 +1245,8 @@ export function createKernel(options: KernelOptions): Kernel {
     const n = Math.min(space, count);
     const bytes = readUser(t.mm, reg(regs, 2), n);
     if (bytes === null) return -ERRNO.EFAULT;
-    for (const b of bytes) p.data.push(b);
-    for (const w of p.readWait.splice(0)) wake(w, cpu.id);
+    for (let i = 0; i < bytes.length; i++) p.data.push(bytes[i] as number);
+    if (p.readWait.length !== 0) for (const w of p.readWait.splice(0)) wake(w, cpu.id);
     return n;
   });
   native('pipe_read_native', (cpu) => {
@@ -1202,9 +1263,11 @@ export function createKernel(options: KernelOptions): Kernel {
       return sleep(t, 'S', { kind: 'queue', woken: false });
     }
     const n = Math.min(p.data.length, reg(regs, 3));
-    if (!writeUser(t.mm, reg(regs, 2), Uint8Array.from(p.data.slice(0, n)))) return -ERRNO.EFAULT;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = p.data[i] as number;
+    if (!writeUser(t.mm, reg(regs, 2), out)) return -ERRNO.EFAULT;
     p.data.splice(0, n);
-    for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
+    if (p.writeWait.length !== 0) for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
     return n;
   });
 
@@ -1764,7 +1827,7 @@ export function createKernel(options: KernelOptions): Kernel {
     let off = req.offset;
     for (const p of req.pages) {
       if (req.op === 'write') {
-        disk.set(phys.readBytes(p.paddr, p.len), off);
+        phys.readInto(p.paddr, disk.subarray(off, off + p.len));
         diskSaved = null;
       } else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
       off += p.len;
