@@ -506,6 +506,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
   };
 
+  const builtinKstack = options.extensions?.stackAllocator === undefined;
   const kstack = (options.extensions?.stackAllocator ?? createKstackAllocator)({
     memory: kmem,
     log,
@@ -686,6 +687,8 @@ export function createKernel(options: KernelOptions): Kernel {
       const ti = (u32(cpu.sp) & mask) >>> 0;
       const word = kread32(ti + THREAD_INFO_OFFSETS.task);
       const me = running[cpu.id];
+      // A running task is in the task table until it has switched out for good: its own tid names it.
+      if (me !== undefined && word === me.tid && word !== 0) return me;
       if (word === 0) {
         const i = idle[cpu.id] as Task;
         if (me === i) return i;
@@ -930,7 +933,10 @@ export function createKernel(options: KernelOptions): Kernel {
     tasks.set(tid, t);
     byTs.set(ts, t);
     if (!kthread) userTasksAlive++;
-    log.emit('task.new', {
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'task.new',
       cpu: n.cpu,
       pid: t.tgid,
       tid,
@@ -952,7 +958,7 @@ export function createKernel(options: KernelOptions): Kernel {
     if (running[t.cpu] === t) return; // not switched out yet: schedule() will see it runnable
     const target = rq.wakeUp(t.sched, now());
     t.cpu = target;
-    log.emit('task.wake', { tid: t.tid, cpu: target });
+    log.append({ seq: 0, time: 0, type: 'task.wake', tid: t.tid, cpu: target });
     if (target !== fromCpu && rq.cpu(target).needResched) machine.raiseInterrupt(target, VECTORS.RESCHEDULE);
   };
   const sleep = (t: Task, state: 'S' | 'D', w: Wait): number => {
@@ -965,7 +971,7 @@ export function createKernel(options: KernelOptions): Kernel {
     child.state = 'X';
     child.reaped = true;
     kstack.reaped(child.tid, cpu);
-    log.emit('task.reap', { tid: child.tid, by: by.tid });
+    log.append({ seq: 0, time: 0, type: 'task.reap', tid: child.tid, by: by.tid });
     release(child);
   };
   const release = (t: Task): void => {
@@ -997,7 +1003,9 @@ export function createKernel(options: KernelOptions): Kernel {
   native('schedule_debug', (cpu) => {
     const t = running[cpu.id];
     if (t === undefined || t.idle || t.kstack === null) return undefined;
-    if (kstack.taskStackEndCorrupted(t.tid, cpu.id))
+    // `*end_of_stack(task) != STACK_END_MAGIC`, read here for the built-in allocator (which makes the report
+    // when it is wrong); a user's allocator is asked every time.
+    if ((!builtinKstack || kread32(t.kstack.endOfStack) !== STACK_END_MAGIC) && kstack.taskStackEndCorrupted(t.tid, cpu.id))
       die(cpu, 'corrupted stack end detected inside scheduler', t.kstack.endOfStack, cpu.sp, cpu.pc, 'overflow');
     return undefined;
   });
@@ -1223,7 +1231,7 @@ export function createKernel(options: KernelOptions): Kernel {
     let text = '';
     for (let i = 0; i < n; i++) text += String.fromCharCode(cpu.bus.read8(buf + i, false));
     consoleText += text;
-    log.emit('console.write', { tid: t.tid, text });
+    log.append({ seq: 0, time: 0, type: 'console.write', tid: t.tid, text });
     return n;
   });
 
@@ -1299,7 +1307,7 @@ export function createKernel(options: KernelOptions): Kernel {
     const req: DiskReq = { id: nextReq++, task: t, op, pages, bytes: count, offset: f.offset, done: false };
     diskPending.set(req.id, req);
     const { at: completeAt } = later(os.diskLatency, 'disk.complete', { req: req.id });
-    log.emit('disk.submit', { req: req.id, tid: t.tid, op, bytes: count, offset: f.offset, completeAt });
+    log.append({ seq: 0, time: 0, type: 'disk.submit', req: req.id, tid: t.tid, op, bytes: count, offset: f.offset, completeAt });
     return sleep(t, 'D', { kind: 'disk', req });
   });
   native('ata_complete', (cpu) => {
@@ -1355,7 +1363,7 @@ export function createKernel(options: KernelOptions): Kernel {
     t.state = leader ? 'Z' : 'X';
     kstack.taskExited({ tid: t.tid, comm: t.comm });
     if (!t.kthread) userTasksAlive--;
-    log.emit('task.exit', { tid: t.tid, pid: t.tgid, code, state: t.state });
+    log.append({ seq: 0, time: 0, type: 'task.exit', tid: t.tid, pid: t.tgid, code, state: t.state });
     if (!leader) reap(t, t, cpu.id);
     if (g.live === 0) processExit(t, cpu.id);
     if (userTasksAlive === 0) finishing = true;
