@@ -868,6 +868,7 @@ export function createKernel(options: KernelOptions): Kernel {
     cpu: number;
   }
 
+  let retFromFork: number | undefined;
   const createTask = (n: NewTask): Task | null => {
     const tid = nextPid++;
     const ts = allocTs();
@@ -917,17 +918,18 @@ export function createKernel(options: KernelOptions): Kernel {
     t.group = group;
     // copy_thread: the fork frame, lowest first: inactive_task_frame (r4-r11, ret_from_fork), pt_regs, trap frame.
     const regs = n.regs ?? [...new Array<number>(16).fill(0), 0, 0x80, 0, PS.USER | PS.IE, 0];
-    const frame = [n.kfn ?? 0, n.karg ?? 0, 0, 0, 0, 0, 0, 0, image.address('ret_from_fork'), ...regs];
+    retFromFork ??= image.address('ret_from_fork');
+    const frame = [n.kfn ?? 0, n.karg ?? 0, 0, 0, 0, 0, 0, 0, retFromFork, ...regs];
     kwrite32(ts + TASK.TID, tid);
     kwrite32(ts + TASK.SP0, ks.top);
     kwrite32(ts + TASK.PGD, n.mm === null ? 0 : n.mm.as.pgd);
     kwrite32(ts + TASK.STACK, ks.base);
     if (os.stackAllocator === 'single') {
-      for (const [i, w] of frame.entries()) kwrite32(ts + TASK.FRAME + i * 4, w);
+      for (let i = 0; i < frame.length; i++) kwrite32(ts + TASK.FRAME + i * 4, frame[i] as number);
       kwrite32(ts + TASK.SP, 0);
     } else {
       const sp = ks.top - FORK_FRAME_WORDS * 4;
-      for (const [i, w] of frame.entries()) kwrite32(sp + i * 4, w);
+      for (let i = 0; i < frame.length; i++) kwrite32(sp + i * 4, frame[i] as number);
       kwrite32(ts + TASK.SP, sp);
     }
     tasks.set(tid, t);
