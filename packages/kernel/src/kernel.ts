@@ -542,6 +542,8 @@ export function createKernel(options: KernelOptions): Kernel {
   const byTs = new Map<number, Task>();
   const idle: Task[] = [];
   const running: Task[] = [];
+  /** Per CPU: the task pick_next_task switched away from, until its finish_task_switch (r0 names it). */
+  const switchedFrom: (Task | undefined)[] = [];
   let nextPid = 1;
   let consoleText = '';
   let outcome: Outcome = 'ok';
@@ -1054,13 +1056,18 @@ export function createKernel(options: KernelOptions): Kernel {
       mmSwitch,
       preempt,
     });
+    switchedFrom[id] = prev;
     cpu.setReg(0, prev.ts);
     cpu.setReg(1, nt.ts);
     return undefined;
   });
 
   const finishTaskSwitch = (cpu: Cpu): number | undefined => {
-    const prev = byTs.get(u32(cpu.reg(0)));
+    const ts = cpu.reg(0);
+    // Normally the task this CPU just switched from (still in byTs: it is released only below); else look it up.
+    const last = switchedFrom[cpu.id];
+    switchedFrom[cpu.id] = undefined;
+    const prev = last !== undefined && last.ts === ts ? last : byTs.get(ts);
     if (prev === undefined) return undefined;
     if (prev.kthread && !prev.idle && prev.activeMm !== null) {
       mmput(prev.activeMm);
@@ -2234,6 +2241,7 @@ export function createKernel(options: KernelOptions): Kernel {
     }
     running.length = 0;
     for (const key of st.running) running.push(task(key));
+    switchedFrom.length = 0;
     diskPending.clear();
     for (const id of st.diskPending) diskPending.set(id, reqObjs.get(id) as DiskReq);
     diskDone.length = 0;
