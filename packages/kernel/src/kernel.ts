@@ -31,6 +31,7 @@ import {
   FORK_FRAME_WORDS,
   KERNEL_LAYOUT,
   MAX_CPUS,
+  NR_SYSCALLS,
   PERCPU_CURRENT,
   PERCPU_SIZE,
   PT_REGS_SIZE,
@@ -1139,16 +1140,26 @@ export function createKernel(options: KernelOptions): Kernel {
   // ---- natives: system calls ----
   // Names of the workload's own private numbers (names in no table), for the tracepoint.
   const workloadSyscalls = new Map<number, string>(Object.entries(workload.syscalls ?? {}).map(([name, nr]) => [nr, name]));
-  // The tracepoint's name of each number, as found the first time.
-  const syscallNames = new Map<number, string>();
+  // The tracepoint's name of each number, as found the first time (an array for the table's numbers).
+  const syscallNames: (string | undefined)[] = new Array<string | undefined>(NR_SYSCALLS).fill(undefined);
+  const otherSyscallNames = new Map<number, string>();
+  const findSyscallName = (nr: number): string => SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`;
   const nameOfSyscall = (nr: number): string => {
-    let name = syscallNames.get(nr);
+    if (nr < NR_SYSCALLS) {
+      const known = syscallNames[nr];
+      if (known !== undefined) return known;
+      const found = findSyscallName(nr);
+      syscallNames[nr] = found;
+      return found;
+    }
+    let name = otherSyscallNames.get(nr);
     if (name === undefined) {
-      name = SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`;
-      syscallNames.set(nr, name);
+      name = findSyscallName(nr);
+      otherSyscallNames.set(nr, name);
     }
     return name;
   };
+  const threadInfoOnStack = os.threadInfo === 'stack';
   // The syscall number is overwritten by the return value in regs->ax; remember it per task.
   const lastNr = new Map<number, number>();
   native('syscall_enter', (cpu) => {
@@ -1160,7 +1171,7 @@ export function createKernel(options: KernelOptions): Kernel {
     const argsText = (raw & RECORDED_SYSCALL_BIT) !== 0 && t.mm !== null ? userString(t.mm, reg(regs, 5)) : undefined;
     const sp = cpu.sp;
     const args = [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)];
-    const threadInfo = os.threadInfo === 'stack' ? (sp & mask) >>> 0 : null;
+    const threadInfo = threadInfoOnStack ? (sp & mask) >>> 0 : null;
     lastNr.set(t.tid, nr);
     // Built whole, in the order of the payload's keys (argsText only for a recorded call).
     if (argsText === undefined)
@@ -1283,7 +1294,8 @@ export function createKernel(options: KernelOptions): Kernel {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = p.data[i] as number;
     if (!writeUser(t.mm, reg(regs, 2), out)) return -ERRNO.EFAULT;
-    p.data.splice(0, n);
+    if (n === p.data.length) p.data.length = 0;
+    else p.data.splice(0, n);
     if (p.writeWait.length !== 0) for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
     return n;
   });
