@@ -360,6 +360,8 @@ interface Task {
   switchedOut: boolean;
   reaped: boolean;
   lastSwitchIn: number;
+  /** The number of its last system call as in lastNr (-1: not known to this object yet): lastNr without a lookup. */
+  nrSeen: number;
 }
 
 const USER_TEXT = 0x08048000;
@@ -908,6 +910,7 @@ export function createKernel(options: KernelOptions): Kernel {
       switchedOut: false,
       reaped: false,
       lastSwitchIn: 0,
+      nrSeen: -1,
     };
     const group: Group = n.group ?? {
       tgid: tid,
@@ -1172,7 +1175,12 @@ export function createKernel(options: KernelOptions): Kernel {
     const sp = cpu.sp;
     const args = [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)];
     const threadInfo = threadInfoOnStack ? (sp & mask) >>> 0 : null;
-    lastNr.set(t.tid, nr);
+    // lastNr changes only when the number does; idle tasks (all tid 0) always go through the map.
+    if (t.tid === 0) lastNr.set(0, nr);
+    else if (t.nrSeen !== nr) {
+      t.nrSeen = nr;
+      lastNr.set(t.tid, nr);
+    }
     // Built whole, in the order of the payload's keys (argsText only for a recorded call).
     if (argsText === undefined)
       log.append({
@@ -1208,7 +1216,15 @@ export function createKernel(options: KernelOptions): Kernel {
   native('syscall_exit', (cpu) => {
     const regs = cpu.reg(0);
     const t = running[cpu.id] as Task;
-    log.append({ seq: 0, time: 0, type: 'syscall.exit', cpu: cpu.id, tid: t.tid, nr: lastNr.get(t.tid) ?? 0, ret: s32(reg(regs, 0)) });
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'syscall.exit',
+      cpu: cpu.id,
+      tid: t.tid,
+      nr: t.nrSeen >= 0 && t.tid !== 0 ? t.nrSeen : (lastNr.get(t.tid) ?? 0),
+      ret: s32(reg(regs, 0)),
+    });
     return undefined;
   });
 
@@ -1921,6 +1937,7 @@ export function createKernel(options: KernelOptions): Kernel {
         switchedOut: false,
         reaped: false,
         lastSwitchIn: 0,
+        nrSeen: -1,
       };
       idle.push(t);
       byTs.set(ts, t);
@@ -2183,6 +2200,7 @@ export function createKernel(options: KernelOptions): Kernel {
         switchedOut: d.switchedOut,
         reaped: d.reaped,
         lastSwitchIn: d.lastSwitchIn,
+        nrSeen: -1,
       };
       byKey.set(d.key, t);
     }
