@@ -31,28 +31,27 @@ export function createClock(start = 0): Clock {
  */
 export function createSettableClock(start = 0): Clock & { set(time: number): void } {
   checkTime(start, 'start');
-  let now = start;
-  return {
-    get now() {
-      return now;
-    },
-    set(time) {
+  // `now` is a plain field (read on every event and every native call): only these methods write it.
+  const clock = {
+    now: start,
+    set(time: number): void {
       checkTime(time, 'set');
-      now = time;
+      clock.now = time;
     },
-    advanceTo(time) {
-      if (time === now) return;
+    advanceTo(time: number): void {
+      if (time === clock.now) return;
       checkTime(time, 'advanceTo');
-      if (time < now) {
-        throw new EventlogError('clock', `the simulated clock cannot go back from ${now} ns to ${time} ns`);
+      if (time < clock.now) {
+        throw new EventlogError('clock', `the simulated clock cannot go back from ${clock.now} ns to ${time} ns`);
       }
-      now = time;
+      clock.now = time;
     },
-    advanceBy(delta) {
+    advanceBy(delta: number): void {
       checkTime(delta, 'advanceBy');
-      now += delta;
+      clock.now += delta;
     },
   };
+  return clock;
 }
 
 function checkTime(value: number, what: string): void {

@@ -21,6 +21,23 @@ describe('event log', () => {
     expect(log.lastSeq).toBe(2);
   });
 
+  it('appends a whole event like emit: seq and time assigned, the same keys in the same order, FIFO behind the current one', () => {
+    const clock = createClock();
+    const log = createEventLog<M>({ clock });
+    const seen: string[] = [];
+    log.listen((e) => {
+      seen.push(`${e.type}:${e.seq}`);
+      if (e.seq === 1) log.append({ seq: 0, time: 0, type: 'c', n: 3 });
+    });
+    clock.advanceBy(100);
+    const first = log.append({ seq: 0, time: 0, type: 'a', n: 1 });
+    const second = log.emit('b', { n: 2 });
+    expect(first).toEqual({ seq: 1, time: 100, type: 'a', n: 1 });
+    expect(JSON.stringify(first)).toBe(JSON.stringify(log.emit('a', { n: 1 })).replace('"seq":4', '"seq":1'));
+    expect(second.seq).toBe(3);
+    expect(seen).toEqual(['a:1', 'c:2', 'b:3', 'a:4']);
+  });
+
   it('dispatches FIFO: events emitted while handling are delivered to every subscriber after the current one', () => {
     const log = createEventLog<M>({ clock: createClock() });
     const seen: string[] = [];

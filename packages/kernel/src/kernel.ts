@@ -31,6 +31,7 @@ import {
   FORK_FRAME_WORDS,
   KERNEL_LAYOUT,
   MAX_CPUS,
+  NR_SYSCALLS,
   PERCPU_CURRENT,
   PERCPU_SIZE,
   PT_REGS_SIZE,
@@ -364,6 +365,8 @@ interface Task {
   switchedOut: boolean;
   reaped: boolean;
   lastSwitchIn: number;
+  /** The number of its last system call as in lastNr (-1: not known to this object yet): lastNr without a lookup. */
+  nrSeen: number;
 }
 
 const USER_TEXT = 0x08048000;
@@ -452,8 +455,15 @@ export function createKernel(options: KernelOptions): Kernel {
     if (paddr < 0) throw { kind: 'page-fault', address: a, errorCode: 0 };
     return paddr;
   };
-  const kread32 = (va: number): number => phys.read32(kphys(va));
-  const kwrite32 = (va: number, v: number): void => phys.write32(kphys(va), u32(v));
+  const highMemory = layout.highMemory;
+  const kread32 = (va: number): number => {
+    const a = va >>> 0;
+    return phys.read32(a >= PAGE_OFFSET && a < highMemory ? a - PAGE_OFFSET : kphys(a));
+  };
+  const kwrite32 = (va: number, v: number): void => {
+    const a = va >>> 0;
+    phys.write32(a >= PAGE_OFFSET && a < highMemory ? a - PAGE_OFFSET : kphys(a), v >>> 0);
+  };
 
   const kmem: KstackMemory = {
     pageSize: 4096,
@@ -473,6 +483,22 @@ export function createKernel(options: KernelOptions): Kernel {
     read32: kread32,
     write32: kwrite32,
     read8: (va) => phys.read8(kphys(va)),
+    firstNonZero32(from, to) {
+      // Page by page through the frames' words: a frame with no storage reads as zeros.
+      let a = u32(from);
+      while (a < to) {
+        const pageEnd = Math.min(to, (Math.floor(a / 4096) + 1) * 4096);
+        const paddr = kphys(a);
+        const w = phys.readOnlyFrameWords(Math.floor(paddr / 4096));
+        if (w !== undefined) {
+          const first = (paddr % 4096) >>> 2;
+          const n = (pageEnd - a) >>> 2;
+          for (let i = 0; i < n; i++) if (w[first + i] !== 0) return a + i * 4;
+        }
+        a = pageEnd;
+      }
+      return to;
+    },
     fill(va, length, byte) {
       let a = u32(va);
       const end = a + length;
@@ -488,6 +514,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
   };
 
+  const builtinKstack = options.extensions?.stackAllocator === undefined;
   const kstack = (options.extensions?.stackAllocator ?? createKstackAllocator)({
     memory: kmem,
     log,
@@ -524,6 +551,8 @@ export function createKernel(options: KernelOptions): Kernel {
   const byTs = new Map<number, Task>();
   const idle: Task[] = [];
   const running: Task[] = [];
+  /** Per CPU: the task pick_next_task switched away from, until its finish_task_switch (r0 names it). */
+  const switchedFrom: (Task | undefined)[] = [];
   let nextPid = 1;
   let consoleText = '';
   let outcome: Outcome = 'ok';
@@ -669,6 +698,8 @@ export function createKernel(options: KernelOptions): Kernel {
       const ti = (u32(cpu.sp) & mask) >>> 0;
       const word = kread32(ti + THREAD_INFO_OFFSETS.task);
       const me = running[cpu.id];
+      // A running task is in the task table until it has switched out for good: its own tid names it.
+      if (me !== undefined && word === me.tid && word !== 0) return me;
       if (word === 0) {
         const i = idle[cpu.id] as Task;
         if (me === i) return i;
@@ -693,11 +724,14 @@ export function createKernel(options: KernelOptions): Kernel {
   };
 
   // ---- user memory ----
+  const USER_READ = { write: false, user: true } as const;
+  const USER_WRITE = { write: true, user: true } as const;
+  const UPDATE_BITS = { update: true } as const;
   const userPaddr = (mm: Mm, va: number, write: boolean): number | null => {
     const a = u32(va);
     if (a >= PAGE_OFFSET) return null;
     for (let tries = 0; tries < 3; tries++) {
-      const paddr = mmu.translate(mm.as.pgd, a, { write, user: true }, { update: true });
+      const paddr = mmu.translate(mm.as.pgd, a, write ? USER_WRITE : USER_READ, UPDATE_BITS);
       if (paddr >= 0) return paddr;
       const r = mm.as.handleFault(a, -1 - paddr);
       if (!r.resolved) return null;
@@ -731,7 +765,7 @@ export function createKernel(options: KernelOptions): Kernel {
       const p = userPaddr(mm, va + i, false);
       if (p === null) return null;
       const n = Math.min(len - i, 4096 - ((va + i) % 4096));
-      out.set(phys.readBytes(p, n), i);
+      phys.readInto(p, n === len ? out : out.subarray(i, i + n));
       i += n;
     }
     return out;
@@ -742,7 +776,7 @@ export function createKernel(options: KernelOptions): Kernel {
       const p = userPaddr(mm, va + i, true);
       if (p === null) return false;
       const n = Math.min(bytes.length - i, 4096 - ((va + i) % 4096));
-      phys.writeBytes(p, bytes.subarray(i, i + n));
+      phys.writeBytes(p, n === bytes.length ? bytes : bytes.subarray(i, i + n));
       i += n;
     }
     return true;
@@ -845,6 +879,7 @@ export function createKernel(options: KernelOptions): Kernel {
     cpu: number;
   }
 
+  let retFromFork: number | undefined;
   const createTask = (n: NewTask): Task | null => {
     const tid = nextPid++;
     const ts = allocTs();
@@ -881,6 +916,7 @@ export function createKernel(options: KernelOptions): Kernel {
       switchedOut: false,
       reaped: false,
       lastSwitchIn: 0,
+      nrSeen: -1,
     };
     const group: Group = n.group ?? {
       tgid: tid,
@@ -894,23 +930,27 @@ export function createKernel(options: KernelOptions): Kernel {
     t.group = group;
     // copy_thread: the fork frame, lowest first: inactive_task_frame (r4-r11, ret_from_fork), pt_regs, trap frame.
     const regs = n.regs ?? [...new Array<number>(16).fill(0), 0, 0x80, 0, PS.USER | PS.IE, 0];
-    const frame = [n.kfn ?? 0, n.karg ?? 0, 0, 0, 0, 0, 0, 0, image.address('ret_from_fork'), ...regs];
+    retFromFork ??= image.address('ret_from_fork');
+    const frame = [n.kfn ?? 0, n.karg ?? 0, 0, 0, 0, 0, 0, 0, retFromFork, ...regs];
     kwrite32(ts + TASK.TID, tid);
     kwrite32(ts + TASK.SP0, ks.top);
     kwrite32(ts + TASK.PGD, n.mm === null ? 0 : n.mm.as.pgd);
     kwrite32(ts + TASK.STACK, ks.base);
     if (os.stackAllocator === 'single') {
-      for (const [i, w] of frame.entries()) kwrite32(ts + TASK.FRAME + i * 4, w);
+      for (let i = 0; i < frame.length; i++) kwrite32(ts + TASK.FRAME + i * 4, frame[i] as number);
       kwrite32(ts + TASK.SP, 0);
     } else {
       const sp = ks.top - FORK_FRAME_WORDS * 4;
-      for (const [i, w] of frame.entries()) kwrite32(sp + i * 4, w);
+      for (let i = 0; i < frame.length; i++) kwrite32(sp + i * 4, frame[i] as number);
       kwrite32(ts + TASK.SP, sp);
     }
     tasks.set(tid, t);
     byTs.set(ts, t);
     if (!kthread) userTasksAlive++;
-    log.emit('task.new', {
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'task.new',
       cpu: n.cpu,
       pid: t.tgid,
       tid,
@@ -932,7 +972,7 @@ export function createKernel(options: KernelOptions): Kernel {
     if (running[t.cpu] === t) return; // not switched out yet: schedule() will see it runnable
     const target = rq.wakeUp(t.sched, now());
     t.cpu = target;
-    log.emit('task.wake', { tid: t.tid, cpu: target });
+    log.append({ seq: 0, time: 0, type: 'task.wake', tid: t.tid, cpu: target });
     if (target !== fromCpu && rq.cpu(target).needResched) machine.raiseInterrupt(target, VECTORS.RESCHEDULE);
   };
   const sleep = (t: Task, state: 'S' | 'D', w: Wait): number => {
@@ -945,7 +985,7 @@ export function createKernel(options: KernelOptions): Kernel {
     child.state = 'X';
     child.reaped = true;
     kstack.reaped(child.tid, cpu);
-    log.emit('task.reap', { tid: child.tid, by: by.tid });
+    log.append({ seq: 0, time: 0, type: 'task.reap', tid: child.tid, by: by.tid });
     release(child);
   };
   const release = (t: Task): void => {
@@ -977,7 +1017,9 @@ export function createKernel(options: KernelOptions): Kernel {
   native('schedule_debug', (cpu) => {
     const t = running[cpu.id];
     if (t === undefined || t.idle || t.kstack === null) return undefined;
-    if (kstack.taskStackEndCorrupted(t.tid, cpu.id))
+    // `*end_of_stack(task) != STACK_END_MAGIC`, read here for the built-in allocator (which makes the report
+    // when it is wrong); a user's allocator is asked every time.
+    if ((!builtinKstack || kread32(t.kstack.endOfStack) !== STACK_END_MAGIC) && kstack.taskStackEndCorrupted(t.tid, cpu.id))
       die(cpu, 'corrupted stack end detected inside scheduler', t.kstack.endOfStack, cpu.sp, cpu.pc, 'overflow');
     return undefined;
   });
@@ -1009,7 +1051,10 @@ export function createKernel(options: KernelOptions): Kernel {
     nt.cpu = id;
     nt.lastSwitchIn = tnow;
     switches++;
-    log.emit('sched.switch', {
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'sched.switch',
       cpu: id,
       prevTid: prev.idle ? 0 : prev.tid,
       prevComm: prev.comm,
@@ -1021,13 +1066,18 @@ export function createKernel(options: KernelOptions): Kernel {
       mmSwitch,
       preempt,
     });
+    switchedFrom[id] = prev;
     cpu.setReg(0, prev.ts);
     cpu.setReg(1, nt.ts);
     return undefined;
   });
 
   const finishTaskSwitch = (cpu: Cpu): number | undefined => {
-    const prev = byTs.get(u32(cpu.reg(0)));
+    const ts = cpu.reg(0);
+    // Normally the task this CPU just switched from (still in byTs: it is released only below); else look it up.
+    const last = switchedFrom[cpu.id];
+    switchedFrom[cpu.id] = undefined;
+    const prev = last !== undefined && last.ts === ts ? last : byTs.get(ts);
     if (prev === undefined) return undefined;
     if (prev.kthread && !prev.idle && prev.activeMm !== null) {
       mmput(prev.activeMm);
@@ -1099,35 +1149,90 @@ export function createKernel(options: KernelOptions): Kernel {
   // ---- natives: system calls ----
   // Names of the workload's own private numbers (names in no table), for the tracepoint.
   const workloadSyscalls = new Map<number, string>(Object.entries(workload.syscalls ?? {}).map(([name, nr]) => [nr, name]));
+  // The tracepoint's name of each number, as found the first time (an array for the table's numbers).
+  const syscallNames: (string | undefined)[] = new Array<string | undefined>(NR_SYSCALLS).fill(undefined);
+  const otherSyscallNames = new Map<number, string>();
+  const findSyscallName = (nr: number): string => SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`;
+  const nameOfSyscall = (nr: number): string => {
+    if (nr < NR_SYSCALLS) {
+      const known = syscallNames[nr];
+      if (known !== undefined) return known;
+      const found = findSyscallName(nr);
+      syscallNames[nr] = found;
+      return found;
+    }
+    let name = otherSyscallNames.get(nr);
+    if (name === undefined) {
+      name = findSyscallName(nr);
+      otherSyscallNames.set(nr, name);
+    }
+    return name;
+  };
+  const threadInfoOnStack = os.threadInfo === 'stack';
+  // The syscall number is overwritten by the return value in regs->ax; remember it per task.
+  const lastNr = new Map<number, number>();
   native('syscall_enter', (cpu) => {
-    const regs = u32(cpu.reg(0));
+    const regs = cpu.reg(0);
     const t = currentOf(cpu);
     if (t === null) return undefined;
     const raw = reg(regs, 0);
     const nr = (raw & ~RECORDED_SYSCALL_BIT) >>> 0;
     const argsText = (raw & RECORDED_SYSCALL_BIT) !== 0 && t.mm !== null ? userString(t.mm, reg(regs, 5)) : undefined;
-    log.emit('syscall.enter', {
-      cpu: cpu.id,
-      tid: t.tid,
-      nr,
-      name: SYSCALL_NAMES.get(nr) ?? syscallName(nr) ?? workloadSyscalls.get(nr) ?? `syscall_${nr}`,
-      args: [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)],
-      ...(argsText === undefined ? {} : { argsText }),
-      regs,
-      sp: u32(cpu.sp),
-      threadInfo: os.threadInfo === 'stack' ? (u32(cpu.sp) & mask) >>> 0 : null,
-    });
+    const sp = cpu.sp;
+    const args = [reg(regs, 1), reg(regs, 2), reg(regs, 3), reg(regs, 4)];
+    const threadInfo = threadInfoOnStack ? (sp & mask) >>> 0 : null;
+    // lastNr changes only when the number does; idle tasks (all tid 0) always go through the map.
+    if (t.tid === 0) lastNr.set(0, nr);
+    else if (t.nrSeen !== nr) {
+      t.nrSeen = nr;
+      lastNr.set(t.tid, nr);
+    }
+    // Built whole, in the order of the payload's keys (argsText only for a recorded call).
+    if (argsText === undefined)
+      log.append({
+        seq: 0,
+        time: 0,
+        type: 'syscall.enter',
+        cpu: cpu.id,
+        tid: t.tid,
+        nr,
+        name: nameOfSyscall(nr),
+        args,
+        regs,
+        sp,
+        threadInfo,
+      });
+    else
+      log.append({
+        seq: 0,
+        time: 0,
+        type: 'syscall.enter',
+        cpu: cpu.id,
+        tid: t.tid,
+        nr,
+        name: nameOfSyscall(nr),
+        args,
+        argsText,
+        regs,
+        sp,
+        threadInfo,
+      });
     return undefined;
   });
   native('syscall_exit', (cpu) => {
-    const regs = u32(cpu.reg(0));
+    const regs = cpu.reg(0);
     const t = running[cpu.id] as Task;
-    log.emit('syscall.exit', { cpu: cpu.id, tid: t.tid, nr: lastNr.get(t.tid) ?? 0, ret: s32(reg(regs, 0)) });
+    log.append({
+      seq: 0,
+      time: 0,
+      type: 'syscall.exit',
+      cpu: cpu.id,
+      tid: t.tid,
+      nr: t.nrSeen >= 0 && t.tid !== 0 ? t.nrSeen : (lastNr.get(t.tid) ?? 0),
+      ret: s32(reg(regs, 0)),
+    });
     return undefined;
   });
-  // The syscall number is overwritten by the return value in regs->ax; remember it per task.
-  const lastNr = new Map<number, number>();
-  log.on('syscall.enter', (e) => lastNr.set(e.tid, e.nr));
 
   const cur = (cpu: Cpu): Task => {
     // After an oops on a garbage `current` the machine is stopping: carry on with the scheduler's idea of it.
@@ -1168,7 +1273,7 @@ export function createKernel(options: KernelOptions): Kernel {
     let text = '';
     for (let i = 0; i < n; i++) text += String.fromCharCode(cpu.bus.read8(buf + i, false));
     consoleText += text;
-    log.emit('console.write', { tid: t.tid, text });
+    log.append({ seq: 0, time: 0, type: 'console.write', tid: t.tid, text });
     return n;
   });
 
@@ -1190,8 +1295,8 @@ export function createKernel(options: KernelOptions): Kernel {
     const n = Math.min(space, count);
     const bytes = readUser(t.mm, reg(regs, 2), n);
     if (bytes === null) return -ERRNO.EFAULT;
-    for (const b of bytes) p.data.push(b);
-    for (const w of p.readWait.splice(0)) wake(w, cpu.id);
+    for (let i = 0; i < bytes.length; i++) p.data.push(bytes[i] as number);
+    if (p.readWait.length !== 0) for (const w of p.readWait.splice(0)) wake(w, cpu.id);
     return n;
   });
   native('pipe_read_native', (cpu) => {
@@ -1208,9 +1313,12 @@ export function createKernel(options: KernelOptions): Kernel {
       return sleep(t, 'S', { kind: 'queue', woken: false });
     }
     const n = Math.min(p.data.length, reg(regs, 3));
-    if (!writeUser(t.mm, reg(regs, 2), Uint8Array.from(p.data.slice(0, n)))) return -ERRNO.EFAULT;
-    p.data.splice(0, n);
-    for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = p.data[i] as number;
+    if (!writeUser(t.mm, reg(regs, 2), out)) return -ERRNO.EFAULT;
+    if (n === p.data.length) p.data.length = 0;
+    else p.data.splice(0, n);
+    if (p.writeWait.length !== 0) for (const w of p.writeWait.splice(0)) wake(w, cpu.id);
     return n;
   });
 
@@ -1242,7 +1350,7 @@ export function createKernel(options: KernelOptions): Kernel {
     const req: DiskReq = { id: nextReq++, task: t, op, pages, bytes: count, offset: f.offset, done: false };
     diskPending.set(req.id, req);
     const { at: completeAt } = later(os.diskLatency, 'disk.complete', { req: req.id });
-    log.emit('disk.submit', { req: req.id, tid: t.tid, op, bytes: count, offset: f.offset, completeAt });
+    log.append({ seq: 0, time: 0, type: 'disk.submit', req: req.id, tid: t.tid, op, bytes: count, offset: f.offset, completeAt });
     return sleep(t, 'D', { kind: 'disk', req });
   });
   native('ata_complete', (cpu) => {
@@ -1298,7 +1406,7 @@ export function createKernel(options: KernelOptions): Kernel {
     t.state = leader ? 'Z' : 'X';
     kstack.taskExited({ tid: t.tid, comm: t.comm });
     if (!t.kthread) userTasksAlive--;
-    log.emit('task.exit', { tid: t.tid, pid: t.tgid, code, state: t.state });
+    log.append({ seq: 0, time: 0, type: 'task.exit', tid: t.tid, pid: t.tgid, code, state: t.state });
     if (!leader) reap(t, t, cpu.id);
     if (g.live === 0) processExit(t, cpu.id);
     if (userTasksAlive === 0) finishing = true;
@@ -1770,7 +1878,7 @@ export function createKernel(options: KernelOptions): Kernel {
     let off = req.offset;
     for (const p of req.pages) {
       if (req.op === 'write') {
-        disk.set(phys.readBytes(p.paddr, p.len), off);
+        phys.readInto(p.paddr, disk.subarray(off, off + p.len));
         diskSaved = null;
       } else phys.writeBytes(p.paddr, disk.subarray(off, off + p.len));
       off += p.len;
@@ -1835,6 +1943,7 @@ export function createKernel(options: KernelOptions): Kernel {
         switchedOut: false,
         reaped: false,
         lastSwitchIn: 0,
+        nrSeen: -1,
       };
       idle.push(t);
       byTs.set(ts, t);
@@ -2097,6 +2206,7 @@ export function createKernel(options: KernelOptions): Kernel {
         switchedOut: d.switchedOut,
         reaped: d.reaped,
         lastSwitchIn: d.lastSwitchIn,
+        nrSeen: -1,
       };
       byKey.set(d.key, t);
     }
@@ -2167,6 +2277,7 @@ export function createKernel(options: KernelOptions): Kernel {
     }
     running.length = 0;
     for (const key of st.running) running.push(task(key));
+    switchedFrom.length = 0;
     diskPending.clear();
     for (const id of st.diskPending) diskPending.set(id, reqObjs.get(id) as DiskReq);
     diskDone.length = 0;

@@ -39,4 +39,10 @@ export interface KstackMemory {
   read8(kvaddr: number): number;
   /** Sets `length` bytes from `kvaddr` to `byte`. */
   fill(kvaddr: number, length: number, byte: number): void;
+  /**
+   * Optional, for speed: the address of the first non-zero word in `[from, to)` (both
+   * word-aligned), or `to` when they are all zero; what reading the words one by one with
+   * {@link KstackMemory.read32} finds. `stack_not_used()` scans a stack with it.
+   */
+  firstNonZero32?(from: number, to: number): number;
 }

@@ -42,6 +42,26 @@ describe('physical memory', () => {
     expect(phys.isBacked(3)).toBe(false);
   });
 
+  it('copies byte runs across frames both ways: untouched frames read as zeros, shared frames are copied before a write', () => {
+    const replaced: number[] = [];
+    const phys = createPhysicalMemory({ size: 0x5000, onFrameReplaced: (pfn) => replaced.push(pfn) });
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7 + 1) & 0xff);
+    phys.write8(0x1000, 0xee);
+    const state = phys.save();
+    phys.writeBytes(0x0ff0, data); // frames 0 (new), 1 (shared: copied), 2 (new)
+    expect(phys.backedFrames).toBe(3);
+    expect(replaced).toEqual([1]);
+    expect(Array.from(state.frames[0]?.subarray(0, 1) ?? [])).toEqual([0xee]);
+    const out = new Uint8Array(5000 + 32);
+    phys.readInto(0x0ff0, out);
+    expect(Array.from(out.subarray(0, 5000))).toEqual(Array.from(data));
+    expect(Array.from(out.subarray(5000))).toEqual(new Array<number>(32).fill(0)); // past the run: frame 2's tail, still zero
+    expect(Array.from(phys.readBytes(0x3ffe, 4))).toEqual([0, 0, 0, 0]); // frame 3 has no storage
+    expect(phys.backedFrames).toBe(3);
+    for (const a of [0x0ff0, 0x0fff, 0x1000, 0x1ffe, 0x2000, 0x2377]) expect(phys.read8(a)).toBe(data[a - 0x0ff0]);
+    expect(() => phys.readInto(0x4ff0, new Uint8Array(17))).toThrow(/outside memory/);
+  });
+
   it('rejects addresses past the end and bad sizes', () => {
     const phys = createPhysicalMemory({ size: 0x2000 });
     expect(() => phys.read32(0x1ffe)).toThrow(MmuError);

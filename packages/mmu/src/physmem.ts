@@ -38,6 +38,8 @@ export interface PhysicalMemory {
   write32(paddr: number, value: number): void;
   /** Copies `length` bytes starting at `paddr`. */
   readBytes(paddr: number, length: number): Uint8Array;
+  /** Copies `target.length` bytes starting at `paddr` into `target` (what {@link readBytes} returns, without allocating). */
+  readInto(paddr: number, target: Uint8Array): void;
   /** Writes `bytes` starting at `paddr`. */
   writeBytes(paddr: number, bytes: Uint8Array): void;
   /** Fills frame `pfn` with zeros (free for a frame that has no storage yet). */
@@ -171,6 +173,22 @@ export function createPhysicalMemory(options: PhysicalMemoryOptions = {}): Physi
       throw new MmuError('bad-pfn', `page frame ${pfn} does not exist (${frames} frames)`);
   };
   const read8 = (p: number): number => bytes[p >>> PAGE_SHIFT]?.[p & 0xfff] ?? 0;
+  // `target.length` bytes from `p` (checked) into `target`, frame by frame; frames without storage read as zeros.
+  const readInto = (p: number, target: Uint8Array): void => {
+    const n = target.length;
+    let i = 0;
+    let a = p;
+    while (i < n) {
+      const off = a & 0xfff;
+      const len = Math.min(n - i, PAGE_SIZE - off);
+      const b = bytes[a >>> PAGE_SHIFT];
+      if (b === undefined) target.fill(0, i, i + len);
+      else if (len < 32) for (let k = 0; k < len; k++) target[i + k] = b[off + k] as number;
+      else target.set(b.subarray(off, off + len), i);
+      i += len;
+      a += len;
+    }
+  };
   const write8 = (p: number, value: number): void => {
     const pfn = p >>> PAGE_SHIFT;
     writable(pfn);
@@ -208,12 +226,28 @@ export function createPhysicalMemory(options: PhysicalMemoryOptions = {}): Physi
     readBytes(paddr, length) {
       const p = check(paddr, length);
       const out = new Uint8Array(length);
-      for (let i = 0; i < length; i++) out[i] = read8(p + i);
+      readInto(p, out);
       return out;
     },
+    readInto(paddr, target) {
+      readInto(check(paddr, target.length), target);
+    },
     writeBytes(paddr, data) {
-      const p = check(paddr, data.length);
-      for (let i = 0; i < data.length; i++) write8(p + i, data[i] as number);
+      // Frame by frame: each frame touched is made writable once (backed, or copied when shared), in address order.
+      let p = check(paddr, data.length);
+      const n = data.length;
+      let i = 0;
+      while (i < n) {
+        const pfn = p >>> PAGE_SHIFT;
+        const off = p & 0xfff;
+        const len = Math.min(n - i, PAGE_SIZE - off);
+        writable(pfn);
+        const b = bytes[pfn] as Uint8Array;
+        if (len < 32) for (let k = 0; k < len; k++) b[off + k] = data[i + k] as number;
+        else b.set(data.subarray(i, i + len), off);
+        i += len;
+        p += len;
+      }
     },
     zeroFrame(pfn) {
       checkPfn(pfn);

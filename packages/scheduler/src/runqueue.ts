@@ -174,14 +174,32 @@ interface TaskRecord {
   task: SchedTask;
   cpu: number;
   state: 'queued' | 'running' | 'sleeping';
+  /** Neighbours in its CPU's waiting list while queued (see {@link Rq.head}). */
+  prevQueued: TaskRecord | null;
+  nextQueued: TaskRecord | null;
 }
+
+const newRecord = (task: SchedTask, cpu: number, state: TaskRecord['state']): TaskRecord => ({
+  task,
+  cpu,
+  state,
+  prevQueued: null,
+  nextQueued: null,
+});
 
 class Rq implements CpuRunQueue {
   readonly id: number;
   readonly policy: SchedPolicy;
   curr: SchedTask | undefined = undefined;
-  /** The waiting tasks, in the order they were queued here (the balancer's "longest waiting" is the first). */
-  readonly queued = new Set<SchedTask>();
+  /** The record of `curr`. */
+  currRecord: TaskRecord | undefined = undefined;
+  /**
+   * The waiting tasks, in the order they were queued here (the balancer's "longest waiting"
+   * is the first): a list linked through their records, from `head` to `tail`.
+   */
+  head: TaskRecord | null = null;
+  tail: TaskRecord | null = null;
+  queuedCount = 0;
   needResched = false;
   needReschedLazy = false;
   preemptCount = 0;
@@ -193,11 +211,40 @@ class Rq implements CpuRunQueue {
   }
 
   get nrQueued(): number {
-    return this.queued.size;
+    return this.queuedCount;
   }
 
   get nrRunning(): number {
-    return this.queued.size + (this.curr === undefined ? 0 : 1);
+    return this.queuedCount + (this.curr === undefined ? 0 : 1);
+  }
+
+  /** Appends `rec` to the waiting list. */
+  link(rec: TaskRecord): void {
+    rec.prevQueued = this.tail;
+    rec.nextQueued = null;
+    if (this.tail === null) this.head = rec;
+    else this.tail.nextQueued = rec;
+    this.tail = rec;
+    this.queuedCount++;
+  }
+
+  /** Takes `rec` out of the waiting list. */
+  unlink(rec: TaskRecord): void {
+    const { prevQueued: prev, nextQueued: next } = rec;
+    if (prev === null) this.head = next;
+    else prev.nextQueued = next;
+    if (next === null) this.tail = prev;
+    else next.prevQueued = prev;
+    rec.prevQueued = null;
+    rec.nextQueued = null;
+    this.queuedCount--;
+  }
+
+  /** The waiting tasks, longest waiting first. */
+  queuedTasks(): SchedTask[] {
+    const out: SchedTask[] = [];
+    for (let r = this.head; r !== null; r = r.nextQueued) out.push(r.task);
+    return out;
   }
 }
 
@@ -262,7 +309,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     else if (rq.policy.wakeupPreempt?.(rq.curr, task, now) === true) request(rq, true);
   };
 
-  const isIdle = (rq: Rq): boolean => rq.curr === undefined && rq.queued.size === 0;
+  const isIdle = (rq: Rq): boolean => rq.curr === undefined && rq.queuedCount === 0;
 
   const place = (prev: number | undefined): Rq => {
     const prevRq = prev === undefined ? undefined : cpus[prev];
@@ -279,29 +326,31 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
         `policy ${from.policy.name} on cpu ${from.id} could not dequeue task ${task.tid}, which it was given`,
       );
     }
-    from.queued.delete(task);
+    const rec = records.get(task.tid) as TaskRecord;
+    from.unlink(rec);
     from.policy.detach?.(task);
     emitDequeue(from, task.tid, 'migrate');
     log?.emit('sched.migrate', { tid: task.tid, from: from.id, to: to.id, reason });
-    (records.get(task.tid) as TaskRecord).cpu = to.id;
+    rec.cpu = to.id;
     to.policy.enqueue(task, now);
-    to.queued.add(task);
+    to.link(rec);
     emitEnqueue(to, task.tid, 'migrated');
     checkPreempt(to, task, now);
   };
 
-  const firstQueued = (rq: Rq): SchedTask => rq.queued.values().next().value as SchedTask;
+  const firstQueued = (rq: Rq): SchedTask => (rq.head as TaskRecord).task;
 
   const putPrev = (cpu: number, now: number, state: PrevState): SchedTask | undefined => {
     const rq = rqOf(cpu);
     const prev = rq.curr;
     if (prev === undefined) return undefined;
+    const rec = rq.currRecord as TaskRecord;
     rq.curr = undefined;
-    const rec = records.get(prev.tid) as TaskRecord;
+    rq.currRecord = undefined;
     if (state === 'runnable') {
       if (!quiet) log?.emit('sched.preempt', { cpu, tid: prev.tid });
       rq.policy.enqueue(prev, now);
-      rq.queued.add(prev);
+      rq.link(rec);
       rec.state = 'queued';
       emitEnqueue(rq, prev.tid, 'preempted');
     } else if (state === 'blocked') {
@@ -318,9 +367,9 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
   const pickNext = (cpu: number, now: number): SchedTask | undefined => {
     const rq = rqOf(cpu);
     if (rq.curr !== undefined) throw new SchedulerError('bad-task', `cpu ${cpu} still runs task ${rq.curr.tid}: put it back first`);
-    if (rq.queued.size === 0) {
+    if (rq.queuedCount === 0 && nrCpus > 1) {
       let busiest: Rq | undefined;
-      for (const other of cpus) if (other !== rq && other.queued.size > (busiest?.queued.size ?? 0)) busiest = other;
+      for (const other of cpus) if (other !== rq && other.queuedCount > (busiest?.queuedCount ?? 0)) busiest = other;
       if (busiest !== undefined) migrate(firstQueued(busiest), busiest, rq, now, 'newidle');
     }
     const next = rq.policy.pickNext(now);
@@ -330,10 +379,11 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
         throw new SchedulerError('policy', `policy ${rq.policy.name} on cpu ${cpu} picked task ${next.tid}, which is not waiting there`);
       }
       rec.state = 'running';
-      rq.queued.delete(next);
+      rq.unlink(rec);
       rq.curr = next;
-    } else if (rq.queued.size > 0) {
-      throw new SchedulerError('policy', `policy ${rq.policy.name} on cpu ${cpu} picked nothing although ${rq.queued.size} task(s) wait`);
+      rq.currRecord = rec;
+    } else if (rq.queuedCount > 0) {
+      throw new SchedulerError('policy', `policy ${rq.policy.name} on cpu ${cpu} picked nothing although ${rq.queuedCount} task(s) wait`);
     }
     rq.needResched = false;
     rq.needReschedLazy = false;
@@ -393,15 +443,19 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
         (cpus[rec.cpu] as Rq).policy.detach?.(task);
         log?.emit('sched.migrate', { tid: task.tid, from: rec.cpu, to: rq.id, reason: 'wakeup' });
       }
-      if (rec === undefined) records.set(task.tid, { task, cpu: rq.id, state: 'queued' });
-      else {
+      let queued: TaskRecord;
+      if (rec === undefined) {
+        queued = newRecord(task, rq.id, 'queued');
+        records.set(task.tid, queued);
+      } else {
         rec.task = task;
         rec.cpu = rq.id;
         rec.state = 'queued';
+        queued = rec;
       }
       rq.policy.onWake?.(task, now);
       rq.policy.enqueue(task, now);
-      rq.queued.add(task);
+      rq.link(queued);
       emitEnqueue(rq, task.tid, rec === undefined ? 'new' : 'wakeup');
       checkPreempt(rq, task, now);
       return rq.id;
@@ -439,7 +493,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
           `policy ${rq.policy.name} on cpu ${rq.id} could not dequeue task ${task.tid}, which it was given`,
         );
       }
-      rq.queued.delete(queued);
+      rq.unlink(rec);
       if (reason === 'exit') {
         rq.policy.detach?.(queued);
         records.delete(task.tid);
@@ -455,7 +509,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
           if (rq.nrRunning > busiest.nrRunning) busiest = rq;
           if (rq.nrRunning < idlest.nrRunning) idlest = rq;
         }
-        if (busiest.nrRunning - idlest.nrRunning < 2 || busiest.queued.size === 0) return moved;
+        if (busiest.nrRunning - idlest.nrRunning < 2 || busiest.queuedCount === 0) return moved;
         migrate(firstQueued(busiest), busiest, idlest, now, 'balance');
         moved++;
       }
@@ -483,7 +537,7 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
         model,
         cpus: cpus.map((rq) => ({
           curr: rq.curr === undefined ? null : rq.curr.tid,
-          queued: [...rq.queued].map((t) => t.tid),
+          queued: rq.queuedTasks().map((t) => t.tid),
           needResched: rq.needResched,
           needReschedLazy: rq.needReschedLazy,
           preemptCount: rq.preemptCount,
@@ -512,12 +566,20 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
         return task;
       };
       records.clear();
-      for (const r of state.tasks) records.set(r.tid, { task: resolve(r.tid), cpu: r.cpu, state: r.state });
+      for (const r of state.tasks) records.set(r.tid, newRecord(resolve(r.tid), r.cpu, r.state));
       state.cpus.forEach((s, id) => {
         const rq = cpus[id] as Rq;
         rq.curr = s.curr === null ? undefined : resolve(s.curr);
-        rq.queued.clear();
-        for (const tid of s.queued) rq.queued.add(resolve(tid));
+        rq.currRecord = s.curr === null ? undefined : records.get(s.curr);
+        rq.head = null;
+        rq.tail = null;
+        rq.queuedCount = 0;
+        for (const tid of s.queued) {
+          const rec = records.get(tid);
+          if (rec === undefined || rec.state !== 'queued' || rec.cpu !== id)
+            throw new SchedulerError('bad-task', `the checkpoint queues task ${tid} on cpu ${id}, where it does not wait`);
+          rq.link(rec);
+        }
         rq.needResched = s.needResched;
         rq.needReschedLazy = s.needReschedLazy;
         rq.preemptCount = s.preemptCount;
