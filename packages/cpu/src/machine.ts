@@ -5,7 +5,7 @@ import { CpuError } from './errors.ts';
 import type { CpuInsnPayload } from './events.ts';
 import { BlockCache, executeBlocks, jitAvailable } from './internal/blocks.ts';
 import { loadCore, saveCore } from './internal/checkpoint.ts';
-import { CpuCore, execute, type Host } from './internal/core.ts';
+import { CpuCore, execute, type Host, NATIVE_TABLE_SIZE } from './internal/core.ts';
 import { BY_OPCODE, REG_SP, regName } from './internal/opcodes.ts';
 import { type CpuMode, Vector } from './isa.ts';
 
@@ -285,6 +285,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
   const nsPerCycle = 1e9 / frequencyHz;
   const cyclesPerNs = frequencyHz / 1e9;
   const natives = new Map<number, NativeFn>();
+  const nativeTable: (NativeFn | undefined)[] = [];
   const nativeNames = new Map<string, number>();
   let limitNs = Number.POSITIVE_INFINITY;
   /** The slice a stop cut short: the next runUntil finishes it first. */
@@ -310,6 +311,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       return machine;
     },
     natives,
+    nativeTable,
     quiet,
     emit(c, type, payload) {
       stamp(c);
@@ -437,6 +439,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
       }
       if (natives.has(n)) throw new CpuError('native-exists', `native number ${n} is already registered`);
       natives.set(n, fn);
+      if (n < NATIVE_TABLE_SIZE) {
+        while (nativeTable.length <= n) nativeTable.push(undefined);
+        nativeTable[n] = fn;
+      }
       return n;
     },
     nativeNumbers() {

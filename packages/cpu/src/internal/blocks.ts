@@ -1,6 +1,6 @@
 import { isPageFault, type MemoryBus, type SoftTlb, SoftTlbAllow } from '../bus.ts';
 import { Vector } from '../isa.ts';
-import { type CpuCore, callNative, execute } from './core.ts';
+import { type CpuCore, callNative, callNativeFn, execute, NATIVE_TABLE_SIZE } from './core.ts';
 import {
   ALU_ADD,
   ALU_AND,
@@ -518,10 +518,13 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         // native left the CPU there, in the same mode and address space, and the machine has
         // nothing to do (no stop asked for, nothing to deliver).
         const after = `(${pcOf(next)}) >>> 0`;
+        const number = insn.ext >>> 0;
+        const fn = number < NATIVE_TABLE_SIZE ? `NT[${number}]` : `c.host.natives.get(${number})`;
         lines.push(
-          `if (!c.host.natives.has(${insn.ext >>> 0})) ${exit(n - 1, cycles - 5, pcOf(o))}`,
+          `{ const fn = ${fn};`,
+          `if (fn === undefined) ${exit(n - 1, cycles - 5, pcOf(o))}`,
           `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
-          `callNative(c, ${insn.ext >>> 0}, (${pcOf(o)}) >>> 0);`,
+          `callNativeFn(c, fn, (${pcOf(o)}) >>> 0); }`,
           `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
           `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
           `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
@@ -531,7 +534,13 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(`r[${a}] = c.${CONTROL_FIELDS[b]};`);
         o = next;
       } else if (op === OP_MOV_CR || op === OP_INVLPG) {
-        lines.push(op === OP_INVLPG ? `bus.invalidatePage(r[${a}] >>> 0);` : `c.writeControl(${a}, r[${b}]);`);
+        lines.push(
+          op === OP_INVLPG
+            ? `bus.invalidatePage(r[${a}] >>> 0);`
+            : a === 1
+              ? `c.writeControl(1, r[${b}]);`
+              : `c.${CONTROL_FIELDS[a]} = r[${b}] >>> 0;`,
+        );
         o = next;
         if (op === OP_INVLPG || a === 1) {
           // The mapping of this code may have changed: fetch afresh.
@@ -588,7 +597,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
 const KC = [${cycleCounts.join(',')}];
 return function trace(c, r, bus, user, pc0, end, p, tlb) {
   if (${check}) return ${STALE};
-  const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask;
+  const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask, NT = c.host.nativeTable;
   let f = c.flags;
   let base = c.cycles;
   let ib = c.instructions;
@@ -604,7 +613,7 @@ return function trace(c, r, bus, user, pc0, end, p, tlb) {
     throw e;
   }
 };`;
-    fn = new Function('callNative', source)(callNative) as TraceFn;
+    fn = new Function('callNativeFn', source)(callNativeFn) as TraceFn;
     shared.set(key, fn);
   }
   return { fn, first, offsets: Int32Array.from(offsets) };

@@ -60,6 +60,8 @@ import {
 export interface Host {
   readonly machine: Machine;
   readonly natives: ReadonlyMap<number, NativeFn>;
+  /** The natives numbered below {@link NATIVE_TABLE_SIZE}, by number (the translator's quick way to them). */
+  readonly nativeTable: readonly (NativeFn | undefined)[];
   /** Per vector: 1 when its trap_enter and trap_exit are not published. */
   readonly quiet: Uint8Array;
   /** Appends a `cpu.*` event stamped with the CPU's local time. */
@@ -1049,9 +1051,16 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
   }
 }
 
+/** Natives numbered below this are also in {@link Host.nativeTable}. */
+export const NATIVE_TABLE_SIZE = 4096;
+
 /** Runs native `n` for the `ncall` at `insnPc` (the CPU already past it), as the instruction does. */
 export function callNative(c: CpuCore, n: number, insnPc: number): void {
-  const fn = c.host.natives.get(n) as NativeFn;
+  callNativeFn(c, c.host.natives.get(n) as NativeFn, insnPc);
+}
+
+/** Runs native function `fn` for the `ncall` at `insnPc` (the CPU already past it). */
+export function callNativeFn(c: CpuCore, fn: NativeFn, insnPc: number): void {
   c.host.stamp(c);
   let result: unknown;
   try {
