@@ -89,6 +89,9 @@ export interface StackWord {
 }
 
 /** Options of {@link createKernel}: the run's inputs. */
+/** The longest sleep a timer is set for (2^52 ns): longer ones are cut to it. */
+const MAX_SLEEP_NS = 2 ** 52;
+
 export interface KernelOptions {
   readonly os: OsVariant;
   readonly workload: Workload;
@@ -1596,10 +1599,13 @@ export function createKernel(options: KernelOptions): Kernel {
     if (t.mm === null) return -ERRNO.EFAULT;
     const ts = readUser(t.mm, reg(regs, 1), 8);
     if (ts === null) return -ERRNO.EFAULT;
-    const sec = wordsOf(ts, 0);
-    const nsec = wordsOf(ts, 1);
-    if (nsec >= 1e9) return -ERRNO.EINVAL;
-    const timer = later(sec * 1e9 + nsec, 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
+    // i386's struct timespec: a signed 32-bit tv_sec and tv_nsec. Like Linux, a negative
+    // field or tv_nsec past a second is EINVAL, and a sleep past what a clock can hold is
+    // cut to that (KTIME_MAX there; here 2^52 ns, some 52 simulated days).
+    const sec = wordsOf(ts, 0) | 0;
+    const nsec = wordsOf(ts, 1) | 0;
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -ERRNO.EINVAL;
+    const timer = later(Math.min(sec * 1e9 + nsec, MAX_SLEEP_NS), 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
     return sleep(t, 'S', { kind: 'sleep', expired: false, timer });
   });
   // The recorded-call path: a call replayed from a recording (RECORDED_SYSCALL_BIT) gives
