@@ -89,7 +89,7 @@ export interface StackWord {
 }
 
 /** Options of {@link createKernel}: the run's inputs. */
-/** The longest sleep a timer is set for (2^52 ns): longer ones are cut to it. */
+/** The longest delay a kernel timer is set for (2^52 ns, some 52 simulated days): longer ones are cut to it. */
 const MAX_SLEEP_NS = 2 ** 52;
 
 export interface KernelOptions {
@@ -610,7 +610,8 @@ export function createKernel(options: KernelOptions): Kernel {
     type: K,
     payload: K extends 'disk.complete' ? { req: number } : { tid: number; kind: 'nanosleep' | 'worker' | 'syscall' },
   ): { id: number; at: number } => {
-    const at = now() + Math.max(delay, 2 * machine.quantum);
+    // A delay past what a clock can hold (a garbage timespec, a corrupted register) is cut to MAX_SLEEP_NS.
+    const at = now() + Math.max(Math.min(delay, MAX_SLEEP_NS), 2 * machine.quantum);
     const id = sim.timers.schedule(at, type, payload as never);
     if (at < planTarget) machine.stop();
     return { id, at };
@@ -1605,7 +1606,7 @@ export function createKernel(options: KernelOptions): Kernel {
     const sec = wordsOf(ts, 0) | 0;
     const nsec = wordsOf(ts, 1) | 0;
     if (sec < 0 || nsec < 0 || nsec >= 1e9) return -ERRNO.EINVAL;
-    const timer = later(Math.min(sec * 1e9 + nsec, MAX_SLEEP_NS), 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
+    const timer = later(sec * 1e9 + nsec, 'kernel.timer', { tid: t.tid, kind: 'nanosleep' }).id;
     return sleep(t, 'S', { kind: 'sleep', expired: false, timer });
   });
   // The recorded-call path: a call replayed from a recording (RECORDED_SYSCALL_BIT) gives

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKernel, ERRNO, PRESETS } from '../src/index.ts';
+import { buildWorkload, createKernel, ERRNO, PRESETS } from '../src/index.ts';
 
 /** A program that calls nanosleep on the timespec {sec, nsec} and exits with its result. */
 const program = (sec: number, nsec: number): string => `
@@ -47,5 +47,20 @@ describe('nanosleep', () => {
 
   it('sleeps on for a tv_sec too long for the clock (cut to 2^52 ns) instead of failing the run', () => {
     expect(nanosleep(0x7fffffff, 999_999_999)).toMatchObject({ ret: [], outcome: 'ok', state: 'S' });
+  });
+
+  it('on the single shared stack, garbage delays from a corrupted stack end in an oops, not a crash of the run', () => {
+    // Yielding threads and pipe ping-pong overwrite each other's frames; the stale frames
+    // once handed a recorded-call path a delay of some 5.8e17 ns, which the timer queue refused.
+    const workload = buildWorkload({
+      name: 'single-stack-garbage',
+      processes: [
+        { comm: 'yielder', steps: [{ op: 'threads', count: 64, steps: [{ op: 'loop', times: 200, steps: [{ op: 'yield' }] }] }] },
+        ...Array.from({ length: 8 }, (_, i) => ({ comm: `pingpong${i}`, steps: [{ op: 'pipe-pingpong' as const, rounds: 400 }] })),
+      ],
+    });
+    const r = createKernel({ os: PRESETS['single-stack'], workload }).run({ until: 60_000_000_000 });
+    expect(r.outcome).not.toBe('ok');
+    expect(r.cause).toBeTruthy();
   });
 });
