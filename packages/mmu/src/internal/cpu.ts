@@ -56,6 +56,10 @@ export class Cpu implements MemoryBus {
   /** The TLB-fill walk's result, reused: a miss allocates nothing. */
   private readonly walk = createTranslation();
   private aliasEntries = 0;
+  /** Slots that may hold a non-global entry (filled since the last CR3 load): all a CR3 load needs to look at. */
+  private readonly local: Int32Array;
+  private readonly listed: Uint8Array;
+  private localCount = 0;
   readonly tlb: MemoryBus['tlb'];
 
   constructor(id: number, size: number, phys: PhysicalMemory, log: EventLog | undefined) {
@@ -72,6 +76,8 @@ export class Cpu implements MemoryBus {
     this.phys = phys;
     this.log = log;
     this.tlb = { tag: this.tag, allow: this.allow, words: this.words, mask: this.mask };
+    this.local = new Int32Array(size);
+    this.listed = new Uint8Array(size);
   }
 
   read32(vaddr: number, user: boolean): number {
@@ -131,12 +137,15 @@ export class Cpu implements MemoryBus {
   loadPageTableBase(paddr: number): void {
     this.cr3 = (paddr & PAGE_MASK) >>> 0;
     let dropped = 0;
-    for (let i = 0; i < this.size; i++) {
+    for (let k = 0; k < this.localCount; k++) {
+      const i = this.local[k] as number;
+      this.listed[i] = 0;
       if ((this.tag[i] as number) >= 0 && ((this.meta[i] as number) & GLOBAL) === 0) {
         this.tag[i] = -1;
         dropped++;
       }
     }
+    this.localCount = 0;
     this.flushes++;
     this.log?.emit('mmu.tlb_flush', { cpu: this.id, reason: 'cr3-load', cr3: this.cr3, start: null, end: null, entries: dropped });
   }
@@ -247,6 +256,14 @@ export class Cpu implements MemoryBus {
     this.held.set(state.held);
     this.meta.set(state.meta);
     this.pfn.set(state.pfn);
+    this.listed.fill(0);
+    this.localCount = 0;
+    for (let i = 0; i < this.size; i++) {
+      if ((this.tag[i] as number) >= 0 && ((this.meta[i] as number) & GLOBAL) === 0) {
+        this.listed[i] = 1;
+        this.local[this.localCount++] = i;
+      }
+    }
     const phys = this.phys;
     for (let i = 0; i < this.size; i++) {
       const pfn = this.pfn[i] as number;
@@ -410,6 +427,10 @@ export class Cpu implements MemoryBus {
       this.bytes[i] = ZERO_BYTES;
     }
     this.tag[i] = vpn;
+    if ((meta & GLOBAL) === 0 && this.listed[i] === 0) {
+      this.listed[i] = 1;
+      this.local[this.localCount++] = i;
+    }
     this.allow[i] = allow;
     this.held[i] = held;
     this.meta[i] = meta;
