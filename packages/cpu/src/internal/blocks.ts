@@ -103,8 +103,6 @@ interface Trace {
   readonly fn: TraceFn | null;
   /** The first instruction word (checked for the interpreter's markers). */
   readonly first: number;
-  /** Per instruction (the index a fault reports): its byte offset from the trace's start. */
-  readonly offsets: Int32Array;
 }
 
 /** The TLB of a bus without one: every access misses and calls the bus. */
@@ -278,22 +276,13 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       pc = c.pcValue | 0;
       continue;
     }
-    let next: number;
-    try {
+    // A page fault inside the trace is delivered by the trace itself (it returns with STOP).
+    let next = fn(c, r, bus, user, pc, end, page, tlb);
+    if (next === STALE) {
+      t = cache.retranslate(page, pc >>> 12, off);
+      fn = t.fn;
+      if (fn === null) continue;
       next = fn(c, r, bus, user, pc, end, page, tlb);
-      if (next === STALE) {
-        t = cache.retranslate(page, pc >>> 12, off);
-        fn = t.fn;
-        if (fn === null) continue;
-        next = fn(c, r, bus, user, pc, end, page, tlb);
-      }
-    } catch (e) {
-      // The trace stored the cycles and count its faulting instruction starts from.
-      const at = (pc + (t.offsets[c.jitFault] as number)) >>> 0;
-      c.pcValue = at;
-      if (!isPageFault(e)) throw e;
-      c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, at);
-      return;
     }
     if (next >= STOP) {
       c.pcValue = (next - STOP) >>> 0;
@@ -393,7 +382,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   const firstInsn = decode(page, off0, limit);
   // A trace never starts with a native call: the dispatcher runs those (and refuses unknown ones).
   if (firstInsn === null || !translatable(firstInsn, user) || firstInsn.op === OP_NCALL) {
-    return { fn: null, first, offsets: new Int32Array(0) };
+    return { fn: null, first };
   }
   /** Per emitted instruction (the index `k` a fault reports): its byte offset from the start, and the count and cycles before it on its path. */
   const offsets: number[] = [];
@@ -593,7 +582,8 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   let fn = shared.get(key);
   if (fn === undefined) {
     if (shared.size >= MAX_SHARED) shared.clear();
-    const source = `const KN = [${counts.join(',')}];
+    const source = `const KO = [${offsets.join(',')}];
+const KN = [${counts.join(',')}];
 const KC = [${cycleCounts.join(',')}];
 return function trace(c, r, bus, user, pc0, end, p, tlb) {
   if (${check}) return ${STALE};
@@ -609,14 +599,16 @@ return function trace(c, r, bus, user, pc0, end, p, tlb) {
     c.flags = f;
     c.cycles = base + KC[k];
     c.instructions = ib + KN[k];
-    c.jitFault = k;
-    throw e;
+    c.pcValue = (pc0 + KO[k]) >>> 0;
+    if (!isPageFault(e)) throw e;
+    c.exception(${Vector.PAGE_FAULT}, e.errorCode, e.address, c.pcValue);
+    return ${STOP} + c.pcValue;
   }
 };`;
-    fn = new Function('callNativeFn', source)(callNativeFn) as TraceFn;
+    fn = new Function('callNativeFn', 'isPageFault', source)(callNativeFn, isPageFault) as TraceFn;
     shared.set(key, fn);
   }
-  return { fn, first, offsets: Int32Array.from(offsets) };
+  return { fn, first };
 }
 
 /** The instruction at word `o`, or null past the page (or an extension word past it). */

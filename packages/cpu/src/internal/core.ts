@@ -123,8 +123,6 @@ export class CpuCore implements Cpu {
   dfspValue = 0;
   cycles = 0;
   instructions = 0;
-  /** Set by a translated block that faults: the index of its faulting instruction. */
-  jitFault = 0;
   idleCycles = 0;
   halted = false;
   shutdown = false;
