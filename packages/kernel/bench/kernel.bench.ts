@@ -13,7 +13,8 @@
  *   `kernel.threads_100k_arraybuffers_mib` is the simulated memory the machine backed (page
  *   frames are ArrayBuffers, outside the heap), reported beside it.
  *
- * The rates time whole runs with tinybench (median): creating and booting each kernel included.
+ * The rates are the median of 7 timed runs (booting included, creating the kernel not), after 2
+ * untimed runs that let V8 compile the CPU's translated traces: a simulator's steady speed.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -69,20 +70,22 @@ function subscribe(kernel: Kernel): { count: number } {
 }
 
 /**
- * Runs `workload` to its end `rounds` times and returns the median wall time of
- * `Kernel.run` (boot included). Creating the kernel (assembling its image and the
- * programs) is setup, outside the timing, as a simulator's speed is that of its runs.
+ * Runs `workload` to its end `warmup + rounds` times and returns the median wall time of
+ * `Kernel.run` (boot included) over the last `rounds`. Creating the kernel (assembling its
+ * image and the programs) is setup, outside the timing, as a simulator's speed is that of
+ * its runs; the warm-up runs are the JIT's (V8 compiling the translated traces), which a
+ * long run pays once.
  */
-function timedRuns(workload: () => Workload, rounds = 7): { ms: number; kernel: Kernel } {
+function timedRuns(workload: () => Workload, rounds = 7, warmup = 2): { ms: number; kernel: Kernel } {
   const times: number[] = [];
   let kernel: Kernel | undefined;
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < warmup + rounds; i++) {
     const w = workload();
     kernel = createKernel({ os: PRESETS.i386, workload: w });
     subscribe(kernel);
     const start = performance.now();
     const r = kernel.run({ until: 60_000_000_000 });
-    times.push(performance.now() - start);
+    if (i >= warmup) times.push(performance.now() - start);
     if (r.outcome !== 'ok' || !r.finished) throw new Error(`the ${w.name} workload did not finish: ${r.outcome} ${r.cause}`);
   }
   times.sort((a, b) => a - b);
