@@ -1,5 +1,5 @@
 import { isPageFault, type MemoryBus, type SoftTlb, SoftTlbAllow } from '../bus.ts';
-import { Vector } from '../isa.ts';
+import { PS, PS_FLAGS, TrapFrame, Vector } from '../isa.ts';
 import { type CpuCore, callNative, callNativeFn, execute, NATIVE_TABLE_SIZE } from './core.ts';
 import {
   ALU_ADD,
@@ -23,6 +23,7 @@ import {
   OP_CALL_R,
   OP_CLI,
   OP_INVLPG,
+  OP_IRET,
   OP_JLAST,
   OP_JMP,
   OP_JMP_R,
@@ -46,6 +47,7 @@ import {
   OP_STB,
   OP_STB_A,
   OP_STI,
+  OP_SYSCALL,
   OP_WORK_I,
   OP_WORK_R,
   REG_SP,
@@ -288,6 +290,11 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       c.pcValue = (next - STOP) >>> 0;
       return;
     }
+    if (c.user !== user) {
+      // A system call or an iret changed the mode.
+      user = c.user;
+      cache = user ? caches.user : caches.kernel;
+    }
     pc = next;
   }
   c.pcValue = pc >>> 0;
@@ -308,7 +315,12 @@ const writesFlags = (op: number): boolean =>
   (op >= OP_ALU_RR && op < OP_ALU_RR + 16) || (op >= OP_ALU_RI && op < OP_ALU_RI + 16) || (op >= OP_ALU_RS && op < OP_ALU_RS + 16);
 /** Can `op` fault (touch memory)? */
 const touchesMemory = (op: number): boolean =>
-  (op >= OP_LD && op <= OP_STB_A) || (op >= OP_PUSH_R && op <= OP_POP_L) || op === OP_CALL_I || op === OP_CALL_R || op === OP_RET;
+  (op >= OP_LD && op <= OP_STB_A) ||
+  (op >= OP_PUSH_R && op <= OP_POP_L) ||
+  op === OP_CALL_I ||
+  op === OP_CALL_R ||
+  op === OP_RET ||
+  op === OP_IRET;
 
 /** The cycles of a translatable instruction (as the interpreter charges them). */
 function cyclesOf(i: Insn): number {
@@ -320,6 +332,7 @@ function cyclesOf(i: Insn): number {
   }
   if (op === OP_PUSH_L || op === OP_POP_L) return 1 + popcount(i.w >>> 16);
   if (op === OP_INVLPG || op === OP_NCALL) return 5;
+  if (op === OP_IRET) return 10;
   if (op === OP_MOV_CR) return ((i.w >>> 8) & 31) === 1 ? 10 : 1;
   if (touchesMemory(op)) return 2;
   return 1;
@@ -340,7 +353,7 @@ function translatable(i: Insn, user: boolean): boolean {
   const b = (i.w >>> 13) & 31;
   switch (info.shape) {
     case 'none':
-      return op === OP_NOP || op === OP_RET || op === OP_CLI || op === OP_STI;
+      return op === OP_NOP || op === OP_RET || op === OP_CLI || op === OP_STI || op === OP_SYSCALL || op === OP_IRET;
     case 'rr':
       if (a > REG_SP || b > REG_SP) return false;
       // Division by a register may divide by zero: the interpreter's.
@@ -557,6 +570,26 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           `${mark}{ const s = r[16] >>> 0; const t = ${rd('s')} | 0; r[16] = s + 4; if (t !== (${pcOf(expected)})) ${exit(n, cycles, 't')} }`,
         );
         o = expected;
+      } else if (op === OP_SYSCALL) {
+        // The trap, as the interpreter delivers it once the CPU is past the instruction.
+        const after = `(${pcOf(next)}) >>> 0`;
+        lines.push(
+          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
+          `c.deliver(${Vector.SYSCALL}, 'syscall', 0, ${after});`,
+          `return c.host.stopping || c.halted ? ${STOP} + c.pcValue : c.pcValue | 0;`,
+        );
+        return lines;
+      } else if (op === OP_IRET) {
+        // Every word of the frame is read before anything changes (a fault restarts the iret).
+        const at = (d: number): string => `const a${d} = (s + ${d}) >>> 0;`;
+        lines.push(
+          `${mark}{ const s = r[16] >>> 0; ${at(TrapFrame.VECTOR)} const vec = ${rd(`a${TrapFrame.VECTOR}`)}; ${at(TrapFrame.PC)} const npc = ${rd(`a${TrapFrame.PC}`)}; ${at(TrapFrame.PS)} const nps = ${rd(`a${TrapFrame.PS}`)}; ${at(TrapFrame.SP)} const nsp = ${rd(`a${TrapFrame.SP}`)};`,
+          `c.flags = nps & ${PS_FLAGS}; c.user = (nps & ${PS.USER}) !== 0; c.ie = (nps & ${PS.IE}) !== 0; r[16] = nsp;`,
+          `c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = npc >>> 0;`,
+          `if (c.host.quiet[vec] !== 1) c.host.emit(c, 'cpu.trap_exit', { cpu: c.id, vector: vec, modeAfter: c.user ? 'user' : 'kernel', pc: c.pcValue, spBefore: s, spAfter: r[16] >>> 0 });`,
+          `return c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) ? ${STOP} + c.pcValue : c.pcValue | 0; }`,
+        );
+        return lines;
       } else if (op === OP_JMP_R) {
         lines.push(exit(n, cycles, `r[${a}]`));
         return lines;
