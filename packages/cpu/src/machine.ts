@@ -129,12 +129,15 @@ export interface MachineOptions {
    */
   readonly quietVectors?: readonly number[];
   /**
-   * Translate straight-line runs of instructions into JavaScript functions and run those
-   * (default true). Results are identical either way (registers, memory, events, cycles);
-   * `false` interprets every instruction. Takes effect on CPUs whose bus has `codePage`,
-   * and only where the JavaScript engine allows generated code (`new Function`).
+   * Run translated code (default true): runs of instructions compiled into JavaScript
+   * functions. Results are identical either way (registers, memory, events, cycles).
+   * `true` starts translating once the process has interpreted 10 M instructions, and
+   * then only code that has run 1,000 times: a short run is never slower for it.
+   * `'eager'` translates code the first time it runs; `false` interprets every
+   * instruction. Takes effect on CPUs whose bus has `codePage`, and only where the
+   * JavaScript engine allows generated code (`new Function`).
    */
-  readonly jit?: boolean;
+  readonly jit?: boolean | 'eager';
 }
 
 /**
@@ -362,7 +365,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
   };
 
   const useJit = options.jit !== false && jitAvailable();
-  const blockCaches = cores.map((c) => (useJit && typeof c.bus.codePage === 'function' ? new BlockCache() : null));
+  const blockCaches = cores.map((c) => (useJit && typeof c.bus.codePage === 'function' ? new BlockCache(options.jit === 'eager') : null));
 
   /** Instructions left before runUntil stops (Infinity: no limit). */
   let budget = Number.POSITIVE_INFINITY;

@@ -13,7 +13,7 @@
  *   `kernel.threads_100k_arraybuffers_mib` is the simulated memory the machine backed (page
  *   frames are ArrayBuffers, outside the heap), reported beside it.
  *
- * The rates are the median of 7 timed runs (booting included, creating the kernel not), after 2
+ * The rates are the median of 7 timed runs (booting included, creating the kernel not), after 3
  * untimed runs that let V8 compile the CPU's translated traces: a simulator's steady speed.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -76,7 +76,7 @@ function subscribe(kernel: Kernel): { count: number } {
  * its runs; the warm-up runs are the JIT's (V8 compiling the translated traces), which a
  * long run pays once.
  */
-function timedRuns(workload: () => Workload, rounds = 7, warmup = 2): { ms: number; kernel: Kernel } {
+function timedRuns(workload: () => Workload, rounds = 7, warmup = 3): { ms: number; kernel: Kernel } {
   const times: number[] = [];
   let kernel: Kernel | undefined;
   for (let i = 0; i < warmup + rounds; i++) {
@@ -86,6 +86,7 @@ function timedRuns(workload: () => Workload, rounds = 7, warmup = 2): { ms: numb
     const start = performance.now();
     const r = kernel.run({ until: 60_000_000_000 });
     if (i >= warmup) times.push(performance.now() - start);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`${w.name} run ${i}: ${(performance.now() - start).toFixed(0)} ms\n`);
     if (r.outcome !== 'ok' || !r.finished) throw new Error(`the ${w.name} workload did not finish: ${r.outcome} ${r.cause}`);
   }
   times.sort((a, b) => a - b);

@@ -104,10 +104,12 @@ export interface KernelOptions {
    */
   readonly attach?: (log: EventLog) => void;
   /**
-   * Run the kernel's and the programs' code through the CPU's translator (default true).
-   * The events are the same either way; `false` interprets every instruction, to compare.
+   * Run the kernel's and the programs' code through the CPU's translator (default true:
+   * once the process has run 10 M instructions, code that ran 1,000 times). The events
+   * are the same either way; `'eager'` translates from the first instruction, `false`
+   * interprets every instruction (see `createMachine`'s `jit`).
    */
-  readonly jit?: boolean;
+  readonly jit?: boolean | 'eager';
 }
 
 /** What {@link Kernel.run} returns. */

@@ -112,17 +112,16 @@ const NO_TLB: SoftTlb = { tag: new Int32Array(1).fill(-1), allow: new Uint8Array
 
 /** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
 const STALE = 2 ** 32;
+/** What a trace returns (having done nothing) when the slice ends inside it: the interpreter takes the rest. */
+const INTERPRET = 2 ** 33;
 /** Added to the (unsigned) PC a trace returns when the machine must look at the CPU first. */
 const STOP = 2 ** 40;
 const PAGE_WORDS = 1024;
 /**
- * The most instructions in one trace (all its paths together; `push`/`pop` of a list
- * weigh more). Bigger traces compile to functions too big for V8's optimizing compiler,
- * which then run several times slower than small ones.
+ * The most instructions in one trace (`push`/`pop` of a list weigh more). Longer traces
+ * cost V8 more to compile than they save (and past some size it will not optimize them).
  */
-const MAX_TRACE = 64;
-/** A conditional jump makes a second path only while this much of the budget is left. */
-const MIN_BRANCH = 16;
+const MAX_TRACE = 32;
 /** Compiled functions kept for reuse across machines; past this many the cache starts over. */
 const MAX_SHARED = 20_000;
 const shared = new Map<string, TraceFn>();
@@ -135,11 +134,27 @@ const F_N = 8;
 /** Control registers `mov rd, <ctl>` reads, by number, as the CPU's fields. */
 const CONTROL_FIELDS = ['cr2Value', 'cr3Value', 'sp0Value', 'idtrValue', 'id', 'irqspValue', 'irqsizeValue', 'dfspValue'] as const;
 
-/** The traces of one page storage, and a hash of what it held when first seen. */
+/** The traces of one page storage, a hash of what it held when first seen, and how often each offset was reached untranslated. */
 interface PageTraces {
   readonly hash: number;
   readonly traces: (Trace | undefined)[];
+  readonly heat: Uint16Array;
 }
+
+/**
+ * How many times code is interpreted from an offset before it is translated (unless a
+ * trace for it is already known): a trace pays for itself only when it runs thousands
+ * of times, since V8 first runs it unoptimized and then spends milliseconds optimizing it.
+ */
+const HOT = 1000;
+/**
+ * Instructions the process interprets before it translates anything: a run shorter than
+ * this never pays for translation. Shared by every machine in the process, like the traces.
+ */
+const WARMUP = 10_000_000;
+let warmupLeft = WARMUP;
+/** What `lookup` returns for code still too cold to translate: the interpreter runs it up to its next jump. */
+const COLD: Trace = { fn: null, first: -1 };
 
 /**
  * Traces already made, by (hash of their page's contents when first seen, offset, mode),
@@ -160,13 +175,15 @@ function hashPage(page: Uint32Array): number {
 /** One CPU's traces for one mode, by page storage. */
 class TraceCache {
   private readonly user: boolean;
+  private readonly hot: number;
   private readonly pages = new WeakMap<Uint32Array, PageTraces>();
   // A direct-mapped memo of the last pages used, by virtual page number.
   private readonly memoPage: (Uint32Array | null)[] = new Array<Uint32Array | null>(64).fill(null);
-  private readonly memoTraces: PageTraces[] = new Array<PageTraces>(64).fill({ hash: 0, traces: [] });
+  private readonly memoTraces: PageTraces[] = new Array<PageTraces>(64).fill({ hash: 0, traces: [], heat: new Uint16Array(0) });
 
-  constructor(user: boolean) {
+  constructor(user: boolean, hot: number) {
     this.user = user;
+    this.hot = hot;
   }
 
   private entry(page: Uint32Array, vpn: number): PageTraces {
@@ -174,7 +191,7 @@ class TraceCache {
     if (this.memoPage[slot] === page) return this.memoTraces[slot] as PageTraces;
     let found = this.pages.get(page);
     if (found === undefined) {
-      found = { hash: hashPage(page), traces: new Array<Trace | undefined>(PAGE_WORDS).fill(undefined) };
+      found = { hash: hashPage(page), traces: new Array<Trace | undefined>(PAGE_WORDS).fill(undefined), heat: new Uint16Array(PAGE_WORDS) };
       this.pages.set(page, found);
     }
     this.memoPage[slot] = page;
@@ -182,7 +199,7 @@ class TraceCache {
     return found;
   }
 
-  /** The trace at word `off` of `page` (which may be stale: its function says so). */
+  /** The trace at word `off` of `page` (which may be stale: its function says so), or {@link COLD}. */
   lookup(page: Uint32Array, vpn: number, off: number): Trace {
     const e = this.entry(page, vpn);
     let t = e.traces[off];
@@ -190,6 +207,10 @@ class TraceCache {
     const key = e.hash * 2048 + off * 2 + (this.user ? 1 : 0);
     t = known.get(key);
     if (t === undefined || (t.fn === null && t.first !== page[off])) {
+      if ((e.heat[off] as number) < this.hot) {
+        e.heat[off] = (e.heat[off] as number) + 1;
+        return COLD;
+      }
       t = translate(page, off, this.user);
       if (known.size >= MAX_KNOWN) known.clear();
       known.set(key, t);
@@ -206,10 +227,20 @@ class TraceCache {
   }
 }
 
-/** A CPU's translations: one cache per mode (kernel-mode traces hold privileged instructions). */
+/**
+ * A CPU's translations: one cache per mode (kernel-mode traces hold privileged
+ * instructions). `eager` translates code the first time it runs, without the process's
+ * warm-up (for tests, and for runs that know they are long).
+ */
 export class BlockCache {
-  readonly kernel = new TraceCache(false);
-  readonly user = new TraceCache(true);
+  readonly eager: boolean;
+  readonly kernel: TraceCache;
+  readonly user: TraceCache;
+  constructor(eager: boolean) {
+    this.eager = eager;
+    this.kernel = new TraceCache(false, eager ? 0 : HOT);
+    this.user = new TraceCache(true, eager ? 0 : HOT);
+  }
 }
 
 let available: boolean | undefined;
@@ -231,6 +262,12 @@ export function jitAvailable(): boolean {
  * can. The bus must have `codePage`.
  */
 export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void {
+  if (warmupLeft > 0 && !caches.eager) {
+    const before = c.instructions;
+    execute(c, end, false);
+    warmupLeft -= c.instructions - before;
+    return;
+  }
   const r = c.r;
   const bus = c.bus as Required<MemoryBus>;
   const tlb = bus.tlb ?? NO_TLB;
@@ -257,6 +294,19 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
     const off = (pc & 0xfff) >>> 2;
     let t = cache.lookup(page, pc >>> 12, off);
     let fn = t.fn;
+    if (t === COLD) {
+      // Not hot yet: the interpreter runs to the next jump, and the machine is looked at as
+      // after any interpreted instruction.
+      c.pcValue = pc >>> 0;
+      execute(c, end, false, true);
+      if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0)) return;
+      if (c.user !== user) {
+        user = c.user;
+        cache = user ? caches.user : caches.kernel;
+      }
+      pc = c.pcValue | 0;
+      continue;
+    }
     if (fn === null) {
       // The interpreter's instruction (a native call, a trap, sti, iret...): run it, then go
       // on here when the machine has nothing to do in between: no stop asked for, not
@@ -280,15 +330,22 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
     }
     // A page fault inside the trace is delivered by the trace itself (it returns with STOP).
     let next = fn(c, r, bus, user, pc, end, page, tlb);
-    if (next === STALE) {
-      t = cache.retranslate(page, pc >>> 12, off);
-      fn = t.fn;
-      if (fn === null) continue;
-      next = fn(c, r, bus, user, pc, end, page, tlb);
-    }
-    if (next >= STOP) {
-      c.pcValue = (next - STOP) >>> 0;
-      return;
+    if (next >= STALE) {
+      if (next === STALE) {
+        t = cache.retranslate(page, pc >>> 12, off);
+        fn = t.fn;
+        if (fn === null) continue;
+        next = fn(c, r, bus, user, pc, end, page, tlb);
+      }
+      if (next === INTERPRET) {
+        c.pcValue = pc >>> 0;
+        execute(c, end, false);
+        return;
+      }
+      if (next >= STOP) {
+        c.pcValue = (next - STOP) >>> 0;
+        return;
+      }
     }
     if (c.user !== user) {
       // A system call or an iret changed the mode.
@@ -406,8 +463,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   let budget = MAX_TRACE;
   const pcOf = (o: number): string => `(pc0 + ${(o - off0) * 4}) | 0`;
   /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
-  const exit = (n: number, cycles: number, pc: string): string =>
-    `{ c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; return ${pc}; }`;
+  const exit = (n: number, cycles: number, pc: string): string => `{ xp = ${pc}; xn = ${n}; xc = ${cycles}; break x; }`;
+  /** After something that moved the cycle count (a native, work rN): leave at `pc` unless the rest fits the slice. */
+  const refit = (n: number, cycles: number, pc: string): string => `if (base + MAXB >= end) ${exit(n, cycles, pc)}`;
   // Aligned 32-bit accesses that hit the bus's TLB (MemoryBus.tlb) read and write the page
   // directly, as the bus's own fast path would; everything else calls the bus.
   const slot = (x: string): string => `((${x} >>> 12) & M)`;
@@ -420,10 +478,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
     `if (${hit(x, user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) W[${slot(x)}][(${x} & 4095) >>> 2] = ${v}; else bus.write32(${x}, ${v}, user);`;
 
   /**
-   * The code of one path from word `o`, `n` instructions and `cycles` cycles into the
-   * trace. `visited` holds the path's instructions (a jump back to one ends it), `returns`
-   * where the calls it followed return to. A conditional jump whose target is in the page
-   * and new to the path makes two paths (a tree), while the trace's budget lasts.
+   * The code of the trace from word `start`, `n0` instructions and `cycles0` cycles in.
+   * `visited` holds its instructions (a jump back to one ends it), `returns` where the
+   * calls it followed return to.
    */
   const path = (start: number, n0: number, cycles0: number, visited: Set<number>, returns: number[]): string[] => {
     const lines: string[] = [];
@@ -443,7 +500,6 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         return lines;
       }
       const { w, op, size } = insn;
-      if (n > 0) lines.push(`if (base + ${cycles} >= end) ${exit(n, cycles, pcOf(o))}`);
       visited.add(o);
       used.add(o);
       if (size === 8) used.add(o + 1);
@@ -465,6 +521,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         // when it completes, the path's later cycle counts shift by what it took beyond 1.
         lines.push(
           `{ const w = r[${a}] >>> 0; if (w > 0) { const room = end - (base + ${cycles - 1}); if (w > room) { r[${a}] = w - room; c.flags = f; c.cycles = end; c.instructions = ib + ${n - 1}; return ${pcOf(o)}; } r[${a}] = 0; base += w - 1; } }`,
+          refit(n, cycles, pcOf(next)),
         );
         o = next;
       } else if (op === OP_MOV_RR) {
@@ -530,6 +587,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
           `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
           `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
+          refit(n, cycles, pcOf(next)),
         );
         o = next;
       } else if (op === OP_MOV_RC) {
@@ -597,11 +655,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         const target = o + (w >> 8);
         if (op === OP_JMP) o = target;
         else {
-          const taken =
-            target >= 0 && target < limit && !visited.has(target) && budget >= MIN_BRANCH
-              ? path(target, n, cycles, new Set(visited), [...returns])
-              : [exit(n, cycles, pcOf(target))];
-          lines.push(`if (${CONDITIONS[op - OP_JMP]}) {`, ...taken.map((l) => `  ${l}`), '}');
+          lines.push(`if (${CONDITIONS[op - OP_JMP]}) ${exit(n, cycles, pcOf(target))}`);
           o = next;
         }
       } else throw new Error(`blocks: opcode 0x${op.toString(16)} passed translatable() but has no translation`);
@@ -615,19 +669,32 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   let fn = shared.get(key);
   if (fn === undefined) {
     if (shared.size >= MAX_SHARED) shared.clear();
+    // The trace runs only when every instruction of it starts before the slice ends (the
+    // interpreter takes the slice's last instructions otherwise), so it checks the cycles
+    // once, and again only where a native or work rN moved them.
+    const maxBefore = `${cycleCounts[cycleCounts.length - 1] as number}`;
     const source = `const KO = [${offsets.join(',')}];
 const KN = [${counts.join(',')}];
 const KC = [${cycleCounts.join(',')}];
+const MAXB = ${maxBefore};
 return function trace(c, r, bus, user, pc0, end, p, tlb) {
   if (${check}) return ${STALE};
+  let base = c.cycles;
+  if (base + MAXB >= end) return ${INTERPRET};
   const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask, NT = c.host.nativeTable;
   let f = c.flags;
-  let base = c.cycles;
   let ib = c.instructions;
   const cr3 = c.cr3Value;
   let k = 0;
+  let xp = 0, xn = 0, xc = 0;
   try {
+    x: {
     ${lines.join('\n    ')}
+    }
+    c.flags = f;
+    c.cycles = base + xc;
+    c.instructions = ib + xn;
+    return xp;
   } catch (e) {
     c.flags = f;
     c.cycles = base + KC[k];

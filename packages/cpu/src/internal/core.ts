@@ -450,11 +450,12 @@ export class CpuCore implements Cpu {
 
 /**
  * Runs `c` until its cycle count reaches `end`, or after one instruction when
- * `single`, or at the first instruction that needs the machine's attention (a trap,
- * `hlt`, `iret`, `sti`, `ncall`). Never changes a register before every memory
- * access of the instruction has succeeded, so a faulting instruction restarts cleanly.
+ * `single`, or after the first jump, call or return when `untilJump`, or at the first
+ * instruction that needs the machine's attention (a trap, `hlt`, `iret`, `sti`,
+ * `ncall`). Never changes a register before every memory access of the instruction
+ * has succeeded, so a faulting instruction restarts cleanly.
  */
-export function execute(c: CpuCore, end: number, single: boolean): void {
+export function execute(c: CpuCore, end: number, single: boolean, untilJump = false): void {
   const r = c.r;
   const bus = c.bus;
   const user = c.user;
@@ -465,6 +466,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
   let stop = T_NONE;
   let aux = 0;
   let aux2 = 0;
+  let jumped = false;
   try {
     loop: while (cyc < end) {
       const w = bus.fetch32(pc >>> 0, user);
@@ -755,6 +757,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           r[REG_SP] = sp;
           pc = target;
           cyc += 2;
+          jumped = untilJump;
           break;
         }
         case OP_CALL_R: {
@@ -768,6 +771,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           r[REG_SP] = sp;
           pc = target;
           cyc += 2;
+          jumped = untilJump;
           break;
         }
         case OP_RET: {
@@ -776,6 +780,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           r[REG_SP] = sp + 4;
           pc = target;
           cyc += 2;
+          jumped = untilJump;
           break;
         }
         case OP_JMP_R:
@@ -785,6 +790,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           }
           pc = r[a] as number;
           cyc += 1;
+          jumped = untilJump;
           break;
         case 0x60:
         case 0x61:
@@ -855,6 +861,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           }
           pc = (pc + (taken ? (w >> 8) * 4 : 4)) | 0;
           cyc += 1;
+          jumped = untilJump;
           break;
         }
         case OP_WORK_I: {
@@ -996,7 +1003,7 @@ export function execute(c: CpuCore, end: number, single: boolean): void {
           break loop;
       }
       count++;
-      if (single) break;
+      if (single || jumped) break;
     }
   } catch (e) {
     c.pcValue = pc >>> 0;
