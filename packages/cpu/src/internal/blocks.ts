@@ -177,9 +177,9 @@ class TraceCache {
   private readonly user: boolean;
   private readonly hot: number;
   private readonly pages = new WeakMap<Uint32Array, PageTraces>();
-  // A direct-mapped memo of the last pages used, by virtual page number.
-  private readonly memoPage: (Uint32Array | null)[] = new Array<Uint32Array | null>(64).fill(null);
-  private readonly memoTraces: PageTraces[] = new Array<PageTraces>(64).fill({ hash: 0, traces: [], heat: new Uint16Array(0) });
+  /** A direct-mapped memo of the last pages used, by virtual page number (read by the dispatcher). */
+  readonly memoPage: (Uint32Array | null)[] = new Array<Uint32Array | null>(64).fill(null);
+  readonly memoTraces: PageTraces[] = new Array<PageTraces>(64).fill({ hash: 0, traces: [], heat: new Uint16Array(0) });
 
   constructor(user: boolean, hot: number) {
     this.user = user;
@@ -292,35 +292,14 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       return;
     }
     const off = (pc & 0xfff) >>> 2;
-    let t = cache.lookup(page, pc >>> 12, off);
+    const vpn = pc >>> 12;
+    // The memo of the last pages first; everything else (and a marker to recheck) in lookup.
+    let t = cache.memoPage[vpn & 63] === page ? (cache.memoTraces[vpn & 63] as PageTraces).traces[off] : undefined;
+    if (t === undefined || t.fn === null) t = cache.lookup(page, vpn, off);
     let fn = t.fn;
-    if (t === COLD) {
-      // Not hot yet: the interpreter runs to the next jump, and the machine is looked at as
-      // after any interpreted instruction.
-      c.pcValue = pc >>> 0;
-      execute(c, end, false, true);
-      if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0)) return;
-      if (c.user !== user) {
-        user = c.user;
-        cache = user ? caches.user : caches.kernel;
-      }
-      pc = c.pcValue | 0;
-      continue;
-    }
     if (fn === null) {
-      // The interpreter's instruction (a native call, a trap, sti, iret...): run it, then go
-      // on here when the machine has nothing to do in between: no stop asked for, not
-      // halted, no interrupt that could be delivered.
-      c.pcValue = pc >>> 0;
-      const w = page[off] as number;
-      const native = !user && (w & 0xff) === OP_NCALL && off + 1 < page.length ? (page[off + 1] as number) : -1;
-      if (native >= 0 && c.host.natives.has(native)) {
-        c.pcValue = (pc + 8) >>> 0;
-        c.cycles += 5;
-        c.instructions++;
-        callNative(c, native, pc >>> 0);
-      } else execute(c, end, true);
-      if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0)) return;
+      // Code not translated (yet): the interpreter runs it, then the machine is looked at.
+      if (!interpret(c, end, t === COLD, page, off, pc, user)) return;
       if (c.user !== user) {
         user = c.user;
         cache = user ? caches.user : caches.kernel;
@@ -355,6 +334,28 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
     pc = next;
   }
   c.pcValue = pc >>> 0;
+}
+
+/**
+ * Runs untranslated code at `pc`: up to its next jump when it is cold, or the one
+ * instruction the translator leaves to the interpreter (a native call at the start of a
+ * trace, `hlt`, an undefined instruction...). Returns whether the dispatcher may go on: no
+ * stop asked for, not halted, no interrupt that could be delivered.
+ */
+function interpret(c: CpuCore, end: number, cold: boolean, page: Uint32Array, off: number, pc: number, user: boolean): boolean {
+  c.pcValue = pc >>> 0;
+  if (cold) execute(c, end, false, true);
+  else {
+    const w = page[off] as number;
+    const native = !user && (w & 0xff) === OP_NCALL && off + 1 < page.length ? (page[off + 1] as number) : -1;
+    if (native >= 0 && c.host.natives.has(native)) {
+      c.pcValue = (pc + 8) >>> 0;
+      c.cycles += 5;
+      c.instructions++;
+      callNative(c, native, pc >>> 0);
+    } else execute(c, end, true);
+  }
+  return !(c.host.stopping || c.halted || (c.ie && c.pendingCount > 0));
 }
 
 // ---- translation ----
