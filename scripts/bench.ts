@@ -17,10 +17,30 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
 import type { Target } from './benchkit.ts';
 
 const root = resolve(import.meta.dirname, '..');
+
+/**
+ * Package imports stay imports. The workspace's own packages are imported by absolute path
+ * (their built `dist`, as Node would resolve them from the importing file): a bench that
+ * bundles another app's bench file could not resolve that app's packages from its own
+ * directory. Other packages are resolved from the bench file's directory.
+ */
+const packagesExternal: Plugin = {
+  name: 'packages-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined;
+      if (!args.path.startsWith('@ossim/')) return { path: args.path, external: true };
+      const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
+      if (found.errors.length > 0) return { errors: found.errors };
+      return { path: pathToFileURL(found.path).href, external: true };
+    });
+  },
+};
 
 /**
  * Bundles bench `file` with a runner into a plain ES module beside it (so its package
@@ -42,7 +62,7 @@ async function compile(file: string): Promise<string> {
       loader: 'ts',
     },
     bundle: true,
-    packages: 'external',
+    plugins: [packagesExternal],
     platform: 'node',
     format: 'esm',
     target: 'node20',
