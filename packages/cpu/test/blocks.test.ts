@@ -173,7 +173,7 @@ function execute(p: Plan, jit: boolean | 'eager'): Outcome {
   cpu.sp0 = KSTACK_TOP;
   const base = p.user ? CODE - KERNEL_BASE : CODE;
   cpu.reset({ pc: base, sp: p.user ? 0x00300000 : KSTACK_TOP - 256, ps: p.user ? PS.USER | PS.IE : PS.IE });
-  p.regs.forEach((v, i) => cpu.setReg(i, v >>> 0));
+  for (const [i, v] of p.regs.entries()) cpu.setReg(i, v >>> 0);
   cpu.setReg(8, p.user ? DATA - KERNEL_BASE : DATA);
   cpu.setReg(9, HOLE);
   cpu.setReg(10, base);
