@@ -110,6 +110,8 @@ interface Trace {
 /** The TLB of a bus without one: every access misses and calls the bus. */
 const NO_TLB: SoftTlb = { tag: new Int32Array(1).fill(-1), allow: new Uint8Array(1), words: [new Uint32Array(1024)], mask: 0 };
 
+/** Stands in the generated code for the check of the trace's words (known once it is all made). */
+const CHECK = '$$CHECK$$';
 /** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
 const STALE = 2 ** 32;
 /** What a trace returns (having done nothing) when the slice ends inside it: the interpreter takes the rest. */
@@ -583,12 +585,17 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(
           `{ const fn = ${fn};`,
           `if (fn === undefined) ${exit(n - 1, cycles - 5, pcOf(o))}`,
-          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
+          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after}; k = -1;`,
           `callNativeFn(c, fn, (${pcOf(o)}) >>> 0); }`,
           `if (c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) || c.user !== user) return ${STOP} + c.pcValue;`,
           `if (c.pcValue !== ${after} || c.cr3Value !== cr3) return c.pcValue | 0;`,
           `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
           refit(n, cycles, pcOf(next)),
+          // The native may have rewritten or unmapped this code, or given its frame a copy of
+          // its own (a checkpoint shared it): go on only when the next fetch would read the
+          // same page holding the same words (a fault there is the dispatcher's to deliver).
+          `{ let q = null; try { q = bus.codePage(${after}, user); } catch (e) { if (!isPageFault(e)) throw e; }`,
+          `if (q !== p || ${CHECK}) return c.pcValue | 0; }`,
         );
         o = next;
       } else if (op === OP_MOV_RC) {
@@ -597,9 +604,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
       } else if (op === OP_MOV_CR || op === OP_INVLPG) {
         lines.push(
           op === OP_INVLPG
-            ? `bus.invalidatePage(r[${a}] >>> 0);`
+            ? `k = ${k}; bus.invalidatePage(r[${a}] >>> 0);`
             : a === 1
-              ? `c.writeControl(1, r[${b}]);`
+              ? `k = ${k}; c.writeControl(1, r[${b}]);`
               : `c.${CONTROL_FIELDS[a]} = r[${b}] >>> 0;`,
         );
         o = next;
@@ -633,7 +640,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         // The trap, as the interpreter delivers it once the CPU is past the instruction.
         const after = `(${pcOf(next)}) >>> 0`;
         lines.push(
-          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after};`,
+          `c.flags = f; c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = ${after}; k = -1;`,
           `c.deliver(${Vector.SYSCALL}, 'syscall', 0, ${after});`,
           `return c.host.stopping || c.halted ? ${STOP} + c.pcValue : c.pcValue | 0;`,
         );
@@ -644,7 +651,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(
           `${mark}{ const s = r[16] >>> 0; ${at(TrapFrame.VECTOR)} const vec = ${rd(`a${TrapFrame.VECTOR}`)}; ${at(TrapFrame.PC)} const npc = ${rd(`a${TrapFrame.PC}`)}; ${at(TrapFrame.PS)} const nps = ${rd(`a${TrapFrame.PS}`)}; ${at(TrapFrame.SP)} const nsp = ${rd(`a${TrapFrame.SP}`)};`,
           `c.flags = nps & ${PS_FLAGS}; c.user = (nps & ${PS.USER}) !== 0; c.ie = (nps & ${PS.IE}) !== 0; r[16] = nsp;`,
-          `c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = npc >>> 0;`,
+          `c.cycles = base + ${cycles}; c.instructions = ib + ${n}; c.pcValue = npc >>> 0; k = -1;`,
           `if (c.host.quiet[vec] !== 1) c.host.emit(c, 'cpu.trap_exit', { cpu: c.id, vector: vec, modeAfter: c.user ? 'user' : 'kernel', pc: c.pcValue, spBefore: s, spAfter: r[16] >>> 0 });`,
           `return c.host.stopping || c.halted || (c.ie && c.pendingCount > 0) ? ${STOP} + c.pcValue : c.pcValue | 0; }`,
         );
@@ -690,13 +697,16 @@ return function trace(c, r, bus, user, pc0, end, p, tlb) {
   let xp = 0, xn = 0, xc = 0;
   try {
     x: {
-    ${lines.join('\n    ')}
+    ${lines.join('\n    ').replaceAll(CHECK, check)}
     }
     c.flags = f;
     c.cycles = base + xc;
     c.instructions = ib + xn;
     return xp;
   } catch (e) {
+    // k < 0: the CPU was already left as the interpreter leaves it (past a native, a
+    // syscall or an iret) when a native, the trap delivery or a listener threw.
+    if (k < 0) throw e;
     c.flags = f;
     c.cycles = base + KC[k];
     c.instructions = ib + KN[k];
