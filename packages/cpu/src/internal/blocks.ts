@@ -546,13 +546,13 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(mark + access(op - OP_LD_A, a, `${insn.ext >>> 0}`, wrote(['s', '(s + 3) >>> 0'], pcOf(next)), rd, wr));
         o = next;
       } else if (op === OP_PUSH_R) {
-        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `r[${a}]`)} r[16] = s; ${wrote(['s'], pcOf(next))} }`);
+        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `r[${a}]`)} r[16] = s; ${wrote(['s', '(s + 3) >>> 0'], pcOf(next))} }`);
         o = next;
       } else if (op === OP_POP_R) {
         lines.push(`${mark}{ const s = r[16] >>> 0; const v = ${rd('s')}; r[16] = s + 4; r[${a}] = v; }`);
         o = next;
       } else if (op === OP_PUSH_I) {
-        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `${insn.ext >>> 0}`)} r[16] = s; ${wrote(['s'], pcOf(next))} }`);
+        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `${insn.ext >>> 0}`)} r[16] = s; ${wrote(['s', '(s + 3) >>> 0'], pcOf(next))} }`);
         o = next;
       } else if (op === OP_PUSH_L) {
         // As if pushed one by one from r15 down to r0.
@@ -622,7 +622,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           return lines;
         }
         const target = o + (w >> 8);
-        lines.push(`${mark}{ ${push} ${wrote(['s'], pcOf(target))} }`);
+        lines.push(`${mark}{ ${push} ${wrote(['s', '(s + 3) >>> 0'], pcOf(target))} }`);
         returns.push(next);
         o = target;
       } else if (op === OP_RET) {
