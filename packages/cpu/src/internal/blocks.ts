@@ -552,7 +552,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push(`${mark}{ const s = r[16] >>> 0; const v = ${rd('s')}; r[16] = s + 4; r[${a}] = v; }`);
         o = next;
       } else if (op === OP_PUSH_I) {
-        lines.push(`${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `${insn.ext >>> 0}`)} r[16] = s; ${wrote(['s', '(s + 3) >>> 0'], pcOf(next))} }`);
+        lines.push(
+          `${mark}{ const s = (r[16] - 4) >>> 0; ${wr('s', `${insn.ext >>> 0}`)} r[16] = s; ${wrote(['s', '(s + 3) >>> 0'], pcOf(next))} }`,
+        );
         o = next;
       } else if (op === OP_PUSH_L) {
         // As if pushed one by one from r15 down to r0.
