@@ -277,8 +277,8 @@ start:
 });
 
 describe('translator review: known divergences (left for the translator’s author)', () => {
-  // A trace leaves after a store only when the store's *virtual* address is in the trace's
-  // page (`wrote()` compares with pc0). A write to the same physical page through another
+  // A documented limit (README, "The translator"): a trace leaves after a store only when the
+  // store's *virtual* address is in the trace's page (`wrote()` compares with pc0). A write to the same physical page through another
   // mapping (here the flat bus's user alias of kernel memory; with the MMU any double
   // mapping, e.g. a W^X JIT's writable alias) rewrites the code the trace goes on running.
   it.fails('a store through another mapping of the code page rewrites the rest of the trace', () => {
@@ -302,13 +302,11 @@ target:
     );
   });
 
-  // executeBlocks' interpret() returns to the machine whenever a stop was asked for or an
-  // interrupt is pending and enabled; the interpreter's execute() only looks at them where it
-  // stops anyway (sti, ncall, syscall, iret, hlt, a trap, the slice's end). A stop or an
-  // interrupt that comes from elsewhere mid-slice (a listener on mmu.tlb_flush, which `mov cr3`
-  // and `invlpg` emit; a bus with device side effects) is seen at the next untranslated
-  // instruction with the translator, at the slice's end without it.
-  it.fails('Machine.stop() from a listener on mmu.tlb_flush stops at the same instruction', () => {
+  // A stop or an interrupt that comes from elsewhere than a native mid-slice (a listener on
+  // mmu.tlb_flush, which mov cr3 and invlpg emit; a bus with device side effects) is seen
+  // where the interpreter returns to the machine anyway (sti, ncall, syscall, iret, hlt, a
+  // trap, the slice's end), translated or not.
+  it('Machine.stop() from a listener on mmu.tlb_flush stops at the same instruction', () => {
     const source = `
 .section .text ${hex(TEXT)}
 start:
@@ -331,7 +329,7 @@ start:
     );
   });
 
-  it.fails('an interrupt raised by a listener on mmu.tlb_flush is taken at the same instruction', () => {
+  it('an interrupt raised by a listener on mmu.tlb_flush is taken at the same instruction', () => {
     const source = `
 .section .text ${hex(TEXT)}
 start:
@@ -364,10 +362,10 @@ irq:
     );
   });
 
-  // The README says the one visible difference is a lower TLB `hits` count. Misses differ
-  // too: the interpreter fetches every instruction through the TLB, so a data page sharing
-  // the code page's slot evicts it and every fetch misses again (a walk each time); a trace
-  // reads its code from the page it was given and misses once.
+  // A documented difference (README, "The translator"): the TLB's hit and miss counts. The
+  // interpreter fetches every instruction through the TLB, so a data page sharing the code
+  // page's slot evicts it and every fetch misses again (a walk each time); a trace reads its
+  // code from the page it was given and misses once.
   it.fails('TLB misses when code and data share a TLB slot (MMU)', () => {
     const data = TEXT + 64 * 4096; // the same slot of a 64-entry TLB as TEXT
     const source = `

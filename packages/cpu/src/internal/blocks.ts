@@ -346,7 +346,8 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
  */
 function interpret(c: CpuCore, end: number, cold: boolean, page: Uint32Array, off: number, pc: number, user: boolean): boolean {
   c.pcValue = pc >>> 0;
-  if (cold) execute(c, end, false, true);
+  let attention: boolean;
+  if (cold) attention = execute(c, end, false, true);
   else {
     const w = page[off] as number;
     const native = !user && (w & 0xff) === OP_NCALL && off + 1 < page.length ? (page[off + 1] as number) : -1;
@@ -355,9 +356,12 @@ function interpret(c: CpuCore, end: number, cold: boolean, page: Uint32Array, of
       c.cycles += 5;
       c.instructions++;
       callNative(c, native, pc >>> 0);
-    } else execute(c, end, true);
+      attention = true;
+    } else attention = execute(c, end, true);
   }
-  return !(c.host.stopping || c.halted || (c.ie && c.pendingCount > 0));
+  // Where the interpreter would not have returned to the machine, the machine would not have
+  // looked yet (a stop or an interrupt asked for meanwhile waits for the next such point).
+  return !attention || !(c.host.stopping || c.halted || (c.ie && c.pendingCount > 0));
 }
 
 // ---- translation ----
@@ -574,8 +578,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         lines.push('c.ie = false;');
         o = next;
       } else if (op === OP_STI) {
-        // The machine delivers what is pending: leave when something is.
-        lines.push(`c.ie = true; if (c.pendingCount > 0) ${exit(n, cycles, `${STOP} + ((${pcOf(next)}) >>> 0)`)}`);
+        // The interpreter returns to the machine after sti: leave when the machine has
+        // something to do (an interrupt pending, a stop asked for).
+        lines.push(`c.ie = true; if (c.pendingCount > 0 || c.host.stopping) ${exit(n, cycles, `${STOP} + ((${pcOf(next)}) >>> 0)`)}`);
         o = next;
       } else if (op === OP_NCALL) {
         // As the interpreter: the CPU is past the ncall when the native runs. Go on when the

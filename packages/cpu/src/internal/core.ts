@@ -453,9 +453,11 @@ export class CpuCore implements Cpu {
  * `single`, or after the first jump, call or return when `untilJump`, or at the first
  * instruction that needs the machine's attention (a trap, `hlt`, `iret`, `sti`,
  * `ncall`). Never changes a register before every memory access of the instruction
- * has succeeded, so a faulting instruction restarts cleanly.
+ * has succeeded, so a faulting instruction restarts cleanly. Returns true when it
+ * stopped for the machine's attention (the machine then looks for a stop asked for and
+ * an interrupt to deliver), false when the cycles, the one instruction or the jump ended it.
  */
-export function execute(c: CpuCore, end: number, single: boolean, untilJump = false): void {
+export function execute(c: CpuCore, end: number, single: boolean, untilJump = false): boolean {
   const r = c.r;
   const bus = c.bus;
   const user = c.user;
@@ -1012,7 +1014,7 @@ export function execute(c: CpuCore, end: number, single: boolean, untilJump = fa
     c.instructions += count;
     if (!isPageFault(e)) throw e;
     c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, c.pcValue);
-    return;
+    return true;
   }
   c.pcValue = pc >>> 0;
   c.cycles = cyc;
@@ -1021,26 +1023,27 @@ export function execute(c: CpuCore, end: number, single: boolean, untilJump = fa
   const at = c.pcValue;
   switch (stop) {
     case T_NONE:
+      return false;
     case T_STI:
-      return;
+      return true;
     case T_UD:
       c.exception(Vector.INVALID_OPCODE, 0, null, at);
-      return;
+      return true;
     case T_GP:
       c.exception(Vector.GENERAL_PROTECTION, 0, null, at);
-      return;
+      return true;
     case T_DE:
       c.exception(Vector.DIVIDE_ERROR, 0, null, at);
-      return;
+      return true;
     case T_SYSCALL:
       c.deliver(Vector.SYSCALL, 'syscall', 0, at);
-      return;
+      return true;
     case T_HLT:
       c.halted = true;
       c.host.emit(c, 'cpu.halt', { cpu: c.id, pc: at, interruptsEnabled: c.ie });
-      return;
+      return true;
     case T_IRET:
-      if (c.host.quiet[aux2] === 1) return;
+      if (c.host.quiet[aux2] === 1) return true;
       c.host.emit(c, 'cpu.trap_exit', {
         cpu: c.id,
         vector: aux2,
@@ -1049,10 +1052,10 @@ export function execute(c: CpuCore, end: number, single: boolean, untilJump = fa
         spBefore: aux,
         spAfter: (r[REG_SP] as number) >>> 0,
       });
-      return;
-    case T_NCALL:
+      return true;
+    default:
       callNative(c, aux, aux2);
-      return;
+      return true;
   }
 }
 
