@@ -452,12 +452,16 @@ export class Mm implements AddressSpace {
         continue;
       }
       const table = (pde & PAGE_MASK) >>> 0;
+      // The table's words straight from its frame (none: it was never written, all entries 0).
+      // fn may clear entries already visited; those after it read the same either way.
+      const words = phys.readOnlyFrameWords(table >>> 12);
+      if (words === undefined) continue;
       const first = Math.max(start, lo);
       const last = Math.min(end, lo + PGDIR_SIZE);
       for (let va = first; va < last; va += PAGE_SIZE) {
-        const entryAddress = table + ((va >>> 12) & 0x3ff) * 4;
-        const pte = phys.read32(entryAddress);
-        if ((pte & _PAGE_PRESENT) !== 0) fn(va, entryAddress, pte, PAGE_SIZE);
+        const index = (va >>> 12) & 0x3ff;
+        const pte = words[index] as number;
+        if ((pte & _PAGE_PRESENT) !== 0) fn(va, table + index * 4, pte, PAGE_SIZE);
       }
     }
   }
