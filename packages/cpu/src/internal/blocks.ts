@@ -275,6 +275,7 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
   const tlb = bus.tlb ?? NO_TLB;
   let user = c.user;
   let cache = user ? caches.user : caches.kernel;
+  let fetchable = user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ;
   let pc = c.pcValue | 0;
   for (;;) {
     if (c.cycles >= end) break;
@@ -284,17 +285,22 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       execute(c, end, false);
       return;
     }
+    // The fetch's page: from the TLB when it holds it readable (as the bus's fast path), else from the bus.
+    const vpn = pc >>> 12;
+    const slot = vpn & tlb.mask;
     let page: Uint32Array;
-    try {
-      page = bus.codePage(pc >>> 0, user);
-    } catch (e) {
-      c.pcValue = pc >>> 0;
-      if (!isPageFault(e)) throw e;
-      c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, pc >>> 0);
-      return;
+    if (tlb.tag[slot] === vpn && ((tlb.allow[slot] as number) & fetchable) !== 0) page = tlb.words[slot] as Uint32Array;
+    else {
+      try {
+        page = bus.codePage(pc >>> 0, user);
+      } catch (e) {
+        c.pcValue = pc >>> 0;
+        if (!isPageFault(e)) throw e;
+        c.exception(Vector.PAGE_FAULT, e.errorCode, e.address, pc >>> 0);
+        return;
+      }
     }
     const off = (pc & 0xfff) >>> 2;
-    const vpn = pc >>> 12;
     // The memo of the last pages first; everything else (and a marker to recheck) in lookup.
     let t = cache.memoPage[vpn & 63] === page ? (cache.memoTraces[vpn & 63] as PageTraces).traces[off] : undefined;
     if (t === undefined || t.fn === null) t = cache.lookup(page, vpn, off);
@@ -305,6 +311,7 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       if (c.user !== user) {
         user = c.user;
         cache = user ? caches.user : caches.kernel;
+        fetchable = user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ;
       }
       pc = c.pcValue | 0;
       continue;
@@ -332,6 +339,7 @@ export function executeBlocks(c: CpuCore, end: number, caches: BlockCache): void
       // A system call or an iret changed the mode.
       user = c.user;
       cache = user ? caches.user : caches.kernel;
+      fetchable = user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ;
     }
     pc = next;
   }
