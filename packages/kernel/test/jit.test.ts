@@ -11,6 +11,7 @@ import {
   scenarioRuns,
   type Workload,
 } from '../src/index.ts';
+import { MIX } from './mix.ts';
 
 /*
  * The CPU's translator changes how fast the kernel runs, never what it does: every
@@ -33,34 +34,14 @@ function firstDifference(a: readonly string[], b: readonly string[]): string | n
   return null;
 }
 
+/** The checkpoint tests' mix (threads, fork and wait, pipes, disk I/O, sleeps, a kernel thread, NIC interrupts) and yielding threads. */
 const mix = buildWorkload({
+  ...MIX,
   name: 'jit-mix',
   processes: [
-    {
-      comm: 'mixer',
-      steps: [
-        {
-          op: 'threads',
-          count: 3,
-          steps: [{ op: 'getpid' }, { op: 'call', depth: 5, cycles: 300 }, { op: 'sleep', ns: 300_000 }, { op: 'yield' }],
-        },
-        { op: 'disk-write', bytes: 3000 },
-        {
-          op: 'fork',
-          child: [
-            { op: 'write', text: 'child\n' },
-            { op: 'disk-read', bytes: 512 },
-            { op: 'exit', code: 3 },
-          ],
-        },
-        { op: 'wait' },
-      ],
-    },
-    { comm: 'pinger', steps: [{ op: 'pipe-pingpong', rounds: 20 }] },
+    ...MIX.processes,
     { comm: 'yielder', steps: [{ op: 'threads', count: 4, steps: [{ op: 'loop', times: 30, steps: [{ op: 'yield' }] }] }] },
   ],
-  kthreads: [{ name: 'kworker/0:1', cycles: 2_000, period: 500_000 }],
-  nic: [300_000, 900_000, 1_700_000],
 });
 
 describe('the translator in the kernel', () => {
