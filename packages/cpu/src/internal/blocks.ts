@@ -62,32 +62,37 @@ import {
  * with everything before it done; a slice ends on the same instruction), and anything
  * it cannot express is left to the interpreter.
  *
- * - A translation ("trace") starts at a PC and follows the code through its page: it
- *   holds moves, arithmetic (not `div`/`rem` by a register, which may divide by zero),
- *   loads and stores, push and pop, `work imm`, and in kernel mode `cli`, `invlpg` and
- *   the control registers. It follows jumps and calls within the page; a conditional
- *   jump leaves the trace when taken; a `ret` from a call the trace followed checks the
- *   return address it pops and goes on when it is the expected one. It stops before
- *   anything that needs the machine (`syscall`, `ncall`, `iret`, `sti`, `hlt`...), at a
- *   jump out of the page or back into the trace, and after a CR3 load or `invlpg`.
- * - Before each instruction but the first it checks the cycles left in the slice, so
- *   a slice ends exactly where the interpreter's would.
+ * - A translation ("trace") starts at a PC and follows the code through its page: moves,
+ *   arithmetic (not `div`/`rem` by a register, which may divide by zero), loads and
+ *   stores, push and pop, `work`, `syscall`, and in kernel mode also `cli`, `sti`,
+ *   `ncall`, `iret`, `invlpg` and the control registers. It follows jumps and calls within
+ *   the page; a conditional jump leaves the trace when taken; a `ret` from a call the
+ *   trace followed checks the return address it pops and goes on when it is the expected
+ *   one. It ends at a jump out of the page or back into the trace, an indirect jump or
+ *   call, a `syscall` or `iret`, after a CR3 load or `invlpg`, and after 32 instructions;
+ *   `hlt` and undefined instructions are the interpreter's.
+ * - A trace runs only when all of it starts before the slice ends (the interpreter takes
+ *   a slice's last instructions otherwise), and checks the cycles again only where a
+ *   native or `work rN` moved them. It returns to the machine where the interpreter would
+ *   (after a native, `sti`, a trap or `iret`) when the machine has something to do.
+ * - Code is interpreted until the process has run {@link WARMUP} instructions and until it
+ *   has run {@link HOT} times from the same place (`jit: 'eager'`: at once).
  * - Translations are found by the page storage the bus fetches from
  *   (`MemoryBus.codePage`), the word offset in it and the CPU mode, and each run first
  *   checks that the page still holds every word the trace was made from: code that
- *   changes, a page reused for other code, or another mapping of the same code are all
+ *   changes, a page reused for other code, or the same code at another address are all
  *   handled without invalidation.
  * - The compiled functions are shared by every machine in the process (by the words
  *   they were made from): the same kernel text compiles once.
  */
 
 /**
- * A compiled trace: runs from `pc0` until the CPU's cycle count would reach `end` before
- * an instruction, or the trace ends; it keeps the CPU's cycles, instruction count and
- * flags up to date and returns the next PC (an int32), or that PC (unsigned) plus {@link STOP} when
- * the machine needs to see the CPU before it goes on (an interrupt may be delivered, a
- * stop was asked for), or {@link STALE} (having done nothing) when `page` no longer holds
- * its code.
+ * A compiled trace: runs from `pc0` (with `end` the cycle the slice ends at); it keeps the
+ * CPU's cycles, instruction count and flags up to date and returns the next PC (an int32),
+ * or that PC (unsigned) plus {@link STOP} when the machine needs to see the CPU before it
+ * goes on (an interrupt may be delivered, a stop was asked for, a fault was delivered), or,
+ * having done nothing, {@link STALE} when `page` no longer holds its code and
+ * {@link INTERPRET} when the slice ends inside it.
  */
 type TraceFn = (
   c: CpuCore,
