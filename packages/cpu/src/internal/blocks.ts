@@ -129,8 +129,11 @@ const PAGE_WORDS = 1024;
  * cost V8 more to compile than they save (and past some size it will not optimize them).
  */
 const MAX_TRACE = 32;
-/** Compiled functions kept for reuse across machines; past this many the cache starts over. */
-const MAX_SHARED = 20_000;
+/**
+ * Compiled functions kept for reuse across machines; past this many the cache starts over
+ * (a kernel and its programs make a few hundred; each function holds its source and code).
+ */
+const MAX_SHARED = 5_000;
 const shared = new Map<string, TraceFn>();
 
 const F_C = 1;
@@ -170,7 +173,7 @@ const COLD: Trace = { fn: null, first: -1 };
  * of translating again. A trace found here still checks its words when it runs.
  */
 const known = new Map<number, Trace>();
-const MAX_KNOWN = 50_000;
+const MAX_KNOWN = 8_000;
 
 /** FNV-1a over the page's words. */
 function hashPage(page: Uint32Array): number {
