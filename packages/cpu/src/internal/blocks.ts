@@ -115,8 +115,11 @@ interface Trace {
 /** The TLB of a bus without one: every access misses and calls the bus. */
 const NO_TLB: SoftTlb = { tag: new Int32Array(1).fill(-1), allow: new Uint8Array(1), words: [new Uint32Array(1024)], mask: 0 };
 
-/** Stands in the generated code for the check of the trace's words (known once it is all made). */
-const CHECK = '$$CHECK$$';
+/**
+ * Stands in the generated code, after the native at emitted instruction k, for the check of
+ * the words of the instructions after it (known once the trace is all made): `$$CHECK k$$`.
+ */
+const CHECK = /\$\$CHECK (\d+)\$\$/g;
 /** What a trace returns when its page no longer holds its code (no int32 PC equals it). */
 const STALE = 2 ** 32;
 /** What a trace returns (having done nothing) when the slice ends inside it: the interpreter takes the rest. */
@@ -481,8 +484,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   const offsets: number[] = [];
   const counts: number[] = [];
   const cycleCounts: number[] = [];
-  /** Word offsets of every word the trace was made from. */
+  /** Word offsets of every word the trace was made from, and of each emitted instruction. */
   const used = new Set<number>();
+  const wordsAt: number[][] = [];
   let budget = MAX_TRACE;
   const pcOf = (o: number): string => `(pc0 + ${(o - off0) * 4}) | 0`;
   /** Leaves the trace after `n` instructions and `cycles` cycles, at `pc`. */
@@ -526,6 +530,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
       visited.add(o);
       used.add(o);
       if (size === 8) used.add(o + 1);
+      wordsAt.push(size === 8 ? [o, o + 1] : [o]);
       const k = offsets.length;
       offsets.push((o - off0) * 4);
       counts.push(n);
@@ -618,7 +623,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           // its own (a checkpoint shared it): go on only when the next fetch would read the
           // same page holding the same words (a fault there is the dispatcher's to deliver).
           `{ let q = null; try { q = bus.codePage(${after}, user); } catch (e) { if (!isPageFault(e)) throw e; }`,
-          `if (q !== p || ${CHECK}) return c.pcValue | 0; }`,
+          `if (q !== p || $$CHECK ${k}$$) return c.pcValue | 0; }`,
         );
         o = next;
       } else if (op === OP_MOV_RC) {
@@ -696,6 +701,11 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   const lines = path(off0, 0, 0, new Set<number>(), []);
   const words = [...used].sort((x, y) => x - y);
   const check = words.map((i) => `p[${i}] !== ${page[i] as number}`).join(' || ');
+  /** The check of the words the instructions after emitted instruction `k` were made from. */
+  const checkAfter = (k: number): string => {
+    const later = [...new Set(wordsAt.slice(k + 1).flat())].sort((x, y) => x - y);
+    return later.length === 0 ? 'false' : later.map((i) => `p[${i}] !== ${page[i] as number}`).join(' || ');
+  };
   const key = `${user ? 'u' : 'k'}${off0}:${words.map((i) => `${i}=${page[i] as number}`).join(',')}`;
   let fn = shared.get(key);
   if (fn === undefined) {
@@ -720,7 +730,7 @@ return function trace(c, r, bus, user, pc0, end, p, tlb) {
   let xp = 0, xn = 0, xc = 0;
   try {
     x: {
-    ${lines.join('\n    ').replaceAll(CHECK, check)}
+    ${lines.join('\n    ').replaceAll(CHECK, (_, k: string) => checkAfter(Number(k)))}
     }
     c.flags = f;
     c.cycles = base + xc;
