@@ -364,6 +364,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
     host.emit(c, 'cpu.insn', payload);
   };
 
+  if (options.jit !== undefined && typeof options.jit !== 'boolean' && options.jit !== 'eager')
+    throw new CpuError('bad-config', `jit must be true, false or 'eager', got ${JSON.stringify(options.jit)}`);
   const useJit = options.jit !== false && jitAvailable();
   const blockCaches = cores.map((c) => (useJit && typeof c.bus.codePage === 'function' ? new BlockCache(options.jit === 'eager') : null));
 

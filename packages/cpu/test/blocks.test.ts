@@ -263,4 +263,10 @@ body:
     machine.runUntil(200);
     expect(cpu.reg(0)).toBe(before + 50 * 100);
   });
+
+  it('refuses a jit option it does not know, naming it', () => {
+    expect(() => createMachine({ bus: createFlatBus(MEMORY), jit: 'fast' as never })).toThrow(
+      `jit must be true, false or 'eager', got "fast"`,
+    );
+  });
 });
