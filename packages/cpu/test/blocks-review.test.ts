@@ -87,13 +87,8 @@ function mmuMachine(
   return { machine, mmu, cpu, image };
 }
 
-const words = (bus: MemoryBus, from: number, n: number): number[] => Array.from({ length: n }, (_, i) => bus.read32(from + 4 * i, false));
-
-describe('translator review: natives inside a trace', () => {
-  it('a native that rewrites the next instruction of the trace it was called from', () => {
-    // `patch` turns `mov r0, 1` into `mov r0, 2` (as a module loader or a live patcher
-    // would). The interpreter fetches the new word; a trace went on with the old one.
-    const source = `
+/** A native patch between a nop and mov r0, 1 (at TEXT + 12), the move the tests' patch rewrites. */
+const PATCHED = `
 .section .text ${hex(TEXT)}
 start:
     nop
@@ -103,6 +98,14 @@ target:
     cli
     hlt
 `;
+
+const words = (bus: MemoryBus, from: number, n: number): number[] => Array.from({ length: n }, (_, i) => bus.read32(from + 4 * i, false));
+
+describe('translator review: natives inside a trace', () => {
+  it('a native that rewrites the next instruction of the trace it was called from', () => {
+    // `patch` turns `mov r0, 1` into `mov r0, 2` (as a module loader or a live patcher
+    // would). The interpreter fetches the new word; a trace went on with the old one.
+    const source = PATCHED;
     expectSame(
       both((jit, log) => {
         const m = flat(source, jit, log, {
@@ -224,16 +227,7 @@ back:
   it('a native that writes the next instruction into a frame a checkpoint shares (MMU)', () => {
     // After mmu.save() the code's frame is shared: the native's write gives it a private
     // copy, and the interpreter fetches from the copy; the trace still held the old storage.
-    const source = `
-.section .text ${hex(TEXT)}
-start:
-    nop
-    ncall patch
-target:
-    mov r0, 1
-    cli
-    hlt
-`;
+    const source = PATCHED;
     expectSame(
       both((jit, log) => {
         const m = mmuMachine(source, jit, log, {
