@@ -293,7 +293,6 @@ export function createMachine(options: MachineOptions = {}): Machine {
   let limitNs = Number.POSITIVE_INFINITY;
   /** The slice a stop cut short: the next runUntil finishes it first. */
   let interrupted: { core: CpuCore; end: number } | null = null;
-  let stopRequested = false;
   let trace = options.trace ?? false;
 
   const nsOf = (cycles: number): number => Math.floor(cycles * nsPerCycle);
@@ -321,9 +320,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       log.emit(type as 'cpu.halt', payload as never);
     },
     stamp,
-    get stopping() {
-      return stopRequested;
-    },
+    stopping: false,
   };
 
   const cores = configs.map((cfg, id) => {
@@ -384,12 +381,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
     if (trace) traced(c, end);
     else execute(c, end, true);
     budget -= c.instructions - before;
-    if (budget <= 0) stopRequested = true;
+    if (budget <= 0) host.stopping = true;
   };
 
   /** Runs one slice of `c`, up to cycle `end`. */
   const slice = (c: CpuCore, end: number): void => {
-    while (!c.halted && c.cycles < end && !stopRequested) {
+    while (!c.halted && c.cycles < end && !host.stopping) {
       let e = end;
       if (c.ie && c.pendingCount > 0) {
         const v = c.takeDue(c.cycles);
@@ -468,10 +465,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
       budget = n ?? Number.POSITIVE_INFINITY;
       const limit = cyclesAt(timeNs);
       limitNs = timeNs;
-      stopRequested = false;
+      host.stopping = false;
       try {
         for (;;) {
-          if (stopRequested) return 'stopped';
+          if (host.stopping) return 'stopped';
           let best: CpuCore | undefined;
           let sliceEnd = 0;
           const cont = interrupted;
@@ -496,7 +493,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
           }
           interrupted = null;
           slice(best, Math.min(sliceEnd, limit));
-          if (stopRequested && best.cycles < sliceEnd) interrupted = { core: best, end: sliceEnd };
+          if (host.stopping && best.cycles < sliceEnd) interrupted = { core: best, end: sliceEnd };
         }
         for (const c of cores) {
           if (c.cycles < limit) {
@@ -519,7 +516,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         if (at === Number.POSITIVE_INFINITY) return false;
         wake(c, at);
       }
-      stopRequested = false;
+      host.stopping = false;
       if (c.ie && c.pendingCount > 0) {
         const v = c.takeDue(c.cycles);
         if (v >= 0) {
@@ -532,7 +529,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       return true;
     },
     stop() {
-      stopRequested = true;
+      host.stopping = true;
     },
     save() {
       if (limitNs !== Number.POSITIVE_INFINITY)
@@ -555,7 +552,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         throw new CpuError('bad-checkpoint', `the checkpoint's interrupted slice names CPU ${cut.cpu}, which this machine does not have`);
       }
       interrupted = cut === null ? null : { core: cores[cut.cpu] as CpuCore, end: cut.end };
-      stopRequested = false;
+      host.stopping = false;
     },
     nsOf,
     cyclesAt,

@@ -76,7 +76,8 @@ import {
  *   native or `work rN` moved them. It returns to the machine where the interpreter would
  *   (after a native, `sti`, a trap or `iret`) when the machine has something to do.
  * - Code is interpreted until the process has run {@link WARMUP} instructions and until it
- *   has run {@link HOT} times from the same place (`jit: 'eager'`: at once).
+ *   has run {@link HOT} times from the same place, counted over every page that held the same
+ *   code when first run (`jit: 'eager'`: at once).
  * - Translations are found by the page storage the bus fetches from
  *   (`MemoryBus.codePage`), the word offset in it and the CPU mode, and each run first
  *   checks that the page still holds every word the trace was made from: code that
@@ -147,7 +148,7 @@ const F_N = 8;
 /** Control registers `mov rd, <ctl>` reads, by number, as the CPU's fields. */
 const CONTROL_FIELDS = ['cr2Value', 'cr3Value', 'sp0Value', 'idtrValue', 'id', 'irqspValue', 'irqsizeValue', 'dfspValue'] as const;
 
-/** The traces of one page storage, a hash of what it held when first seen, and how often each offset was reached untranslated. */
+/** The traces of one page storage, a hash of what it held when first seen, and how often each offset was reached untranslated (shared by pages of that hash). */
 interface PageTraces {
   readonly hash: number;
   readonly traces: (Trace | undefined)[];
@@ -178,6 +179,25 @@ const COLD: Trace = { fn: null, first: -1 };
 const known = new Map<number, Trace>();
 const MAX_KNOWN = 8_000;
 
+/**
+ * How often code was reached untranslated, per (hash of its page's contents when first
+ * seen, mode), for every machine in the process: the same program in many processes (each
+ * with its own frames), or in many short runs, heats up together.
+ */
+const heats = new Map<number, Uint16Array>();
+const MAX_HEATS = 4_096;
+
+function heatOf(hash: number, user: boolean): Uint16Array {
+  const key = hash * 2 + (user ? 1 : 0);
+  let h = heats.get(key);
+  if (h === undefined) {
+    if (heats.size >= MAX_HEATS) heats.clear();
+    h = new Uint16Array(PAGE_WORDS);
+    heats.set(key, h);
+  }
+  return h;
+}
+
 /** FNV-1a over the page's words. */
 function hashPage(page: Uint32Array): number {
   let h = 0x811c9dc5;
@@ -204,7 +224,8 @@ class TraceCache {
     if (this.memoPage[slot] === page) return this.memoTraces[slot] as PageTraces;
     let found = this.pages.get(page);
     if (found === undefined) {
-      found = { hash: hashPage(page), traces: new Array<Trace | undefined>(PAGE_WORDS).fill(undefined), heat: new Uint16Array(PAGE_WORDS) };
+      const hash = hashPage(page);
+      found = { hash, traces: new Array<Trace | undefined>(PAGE_WORDS).fill(undefined), heat: heatOf(hash, this.user) };
       this.pages.set(page, found);
     }
     this.memoPage[slot] = page;
@@ -500,6 +521,9 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   /** A read of the word at `x` (a name: it is evaluated several times). */
   const rd = (x: string): string =>
     `(${hit(x, user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ)} ? W[${slot(x)}][(${x} & 4095) >>> 2] : bus.read32(${x}, user))`;
+  /** Are the bytes from `lo` to `hi` (names) aligned words of one page the TLB holds with `bit` allowed? */
+  const span = (lo: string, hi: string, bit: number): string =>
+    `(${lo} & 3) === 0 && ${lo} >>> 12 === ${hi} >>> 12 && T[${slot(lo)}] === ${lo} >>> 12 && (P[${slot(lo)}] & ${bit}) !== 0`;
   /** A write of `v` (evaluated once) to the word at `x` (a name). */
   const wr = (x: string, v: string): string =>
     `if (${hit(x, user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) W[${slot(x)}][(${x} & 4095) >>> 2] = ${v}; else bus.write32(${x}, ${v}, user);`;
@@ -582,18 +606,34 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         );
         o = next;
       } else if (op === OP_PUSH_L) {
-        // As if pushed one by one from r15 down to r0.
-        const body: string[] = ['const top = r[16] >>> 0; let s = top;'];
-        for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) body.push(`s = (s - 4) >>> 0; ${wr('s', `r[${i}]`)}`);
-        lines.push(`${mark}{ ${body.join(' ')} r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`);
+        // As if pushed one by one from r15 down to r0. When the words are aligned in one
+        // page the TLB holds writable, they go straight into it (one check for them all).
+        const regs: number[] = [];
+        for (let i = 15; i >= 0; i--) if ((w >>> 16) & (1 << i)) regs.push(i);
+        const slow: string[] = ['let s = top;'];
+        for (const i of regs) slow.push(`s = (s - 4) >>> 0; ${wr('s', `r[${i}]`)}`);
+        const fast = regs.map((i, j) => `q[i + ${regs.length - 1 - j}] = r[${i}];`);
+        lines.push(
+          `${mark}{ const top = r[16] >>> 0; const s = (top - ${4 * regs.length}) >>> 0;`,
+          `if (${span('s', '(top - 1) >>> 0', user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) { const q = W[(s >>> 12) & M], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
+          `else { ${slow.join(' ')} }`,
+          `r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`,
+        );
         o = next;
       } else if (op === OP_POP_L) {
-        // Every word is read before any register changes.
+        // Every word is read before any register changes (straight from the TLB's page when
+        // they are aligned in one page it holds readable).
         const regs: number[] = [];
         for (let i = 0; i < 16; i++) if ((w >>> 16) & (1 << i)) regs.push(i);
         const reads = regs.map((i, j) => `const a${i} = ${j === 0 ? 's' : `(s + ${4 * j}) >>> 0`}; const v${i} = ${rd(`a${i}`)};`);
         const sets = regs.map((i) => `r[${i}] = v${i};`);
-        lines.push(`${mark}{ const s = r[16] >>> 0; ${reads.join(' ')} ${sets.join(' ')} r[16] = (s + ${4 * regs.length}) >>> 0; }`);
+        const fast = regs.map((i, j) => `r[${i}] = q[i + ${j}];`);
+        lines.push(
+          `${mark}{ const s = r[16] >>> 0;`,
+          `if (${span('s', `(s + ${4 * regs.length - 1}) >>> 0`, user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ)}) { const q = W[(s >>> 12) & M], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
+          `else { ${reads.join(' ')} ${sets.join(' ')} }`,
+          `r[16] = (s + ${4 * regs.length}) >>> 0; }`,
+        );
         o = next;
       } else if (op === OP_CLI) {
         lines.push('c.ie = false;');
@@ -620,10 +660,11 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           `base = c.cycles - ${cycles}; ib = c.instructions - ${n}; f = c.flags;`,
           refit(n, cycles, pcOf(next)),
           // The native may have rewritten or unmapped this code, or given its frame a copy of
-          // its own (a checkpoint shared it): go on only when the next fetch would read the
-          // same page holding the same words (a fault there is the dispatcher's to deliver).
-          `{ let q = null; try { q = bus.codePage(${after}, user); } catch (e) { if (!isPageFault(e)) throw e; }`,
-          `if (q !== p || $$CHECK ${k}$$) return c.pcValue | 0; }`,
+          // its own (a checkpoint shared it): go on only when the TLB maps the next fetch to
+          // the same page holding the same words (else the dispatcher fetches it afresh, and
+          // delivers any fault).
+          `{ const sl = (${after} >>> 12) & M;`,
+          `if (T[sl] !== ${after} >>> 12 || (P[sl] & ${user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ}) === 0 || W[sl] !== p || $$CHECK ${k}$$) return c.pcValue | 0; }`,
         );
         o = next;
       } else if (op === OP_MOV_RC) {

@@ -68,8 +68,8 @@ export interface Host {
   emit(cpu: CpuCore, type: string, payload: object): void;
   /** Moves the simulated clock to the CPU's local time (before a native runs). */
   stamp(cpu: CpuCore): void;
-  /** True once something asked the current run to stop (`Machine.stop`). */
-  readonly stopping: boolean;
+  /** True once something asked the current run to stop (`Machine.stop`); the machine sets and clears it. */
+  stopping: boolean;
 }
 
 const F_C = PS.C;
