@@ -516,7 +516,14 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   const refit = (n: number, cycles: number, pc: string): string => `if (base + MAXB >= end) ${exit(n, cycles, pc)}`;
   // Aligned 32-bit accesses that hit the bus's TLB (MemoryBus.tlb) read and write the page
   // directly, as the bus's own fast path would; everything else calls the bus.
-  const slot = (x: string): string => `((${x} >>> 12) & M)`;
+  // The prologue loads only what the trace uses (each load costs on every run): the TLB's
+  // arrays when it touches memory or calls a native, the native table when it calls one.
+  let usesTlb = false;
+  let usesNatives = false;
+  const slot = (x: string): string => {
+    usesTlb = true;
+    return `((${x} >>> 12) & M)`;
+  };
   const hit = (x: string, bit: number): string => `T[${slot(x)}] === ${x} >>> 12 && (${x} & 3) === 0 && (P[${slot(x)}] & ${bit}) !== 0`;
   /** A read of the word at `x` (a name: it is evaluated several times). */
   const rd = (x: string): string =>
@@ -650,6 +657,8 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         const after = `(${pcOf(next)}) >>> 0`;
         const number = insn.ext >>> 0;
         const fn = number < NATIVE_TABLE_SIZE ? `NT[${number}]` : `c.host.natives.get(${number})`;
+        usesNatives = true;
+        usesTlb = true;
         lines.push(
           `{ const fn = ${fn};`,
           `if (fn === undefined) ${exit(n - 1, cycles - 5, pcOf(o))}`,
@@ -763,10 +772,10 @@ return function trace(c, r, bus, user, pc0, end, p, tlb) {
   if (${check}) return ${STALE};
   let base = c.cycles;
   if (base + MAXB >= end) return ${INTERPRET};
-  const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask, NT = c.host.nativeTable;
+  ${usesTlb ? 'const T = tlb.tag, P = tlb.allow, W = tlb.words, M = tlb.mask;' : ''}
+  ${usesNatives ? 'const NT = c.nativeTable, cr3 = c.cr3Value;' : ''}
   let f = c.flags;
   let ib = c.instructions;
-  const cr3 = c.cr3Value;
   let k = 0;
   let xp = 0, xn = 0, xc = 0;
   try {

@@ -106,6 +106,8 @@ export class CpuCore implements Cpu {
   readonly id: number;
   readonly bus: MemoryBus;
   readonly host: Host;
+  /** The host's {@link Host.nativeTable}, one load closer for translated code. */
+  readonly nativeTable: readonly (NativeFn | undefined)[];
   /** r0-r15, then sp (index 16). Signed view; the API returns unsigned values. */
   readonly r = new Int32Array(17);
   /** Scratch for `pop {list}` (values are read before any register changes). */
@@ -134,6 +136,7 @@ export class CpuCore implements Cpu {
     this.id = id;
     this.bus = bus;
     this.host = host;
+    this.nativeTable = host.nativeTable;
   }
 
   get machine(): Machine {
