@@ -147,7 +147,18 @@ export class Cpu implements MemoryBus {
     }
     this.localCount = 0;
     this.flushes++;
-    this.log?.emit('mmu.tlb_flush', { cpu: this.id, reason: 'cr3-load', cr3: this.cr3, start: null, end: null, entries: dropped });
+    // Built whole (append), in the order emit would give its keys.
+    this.log?.append({
+      seq: 0,
+      time: 0,
+      type: 'mmu.tlb_flush',
+      cpu: this.id,
+      reason: 'cr3-load',
+      cr3: this.cr3,
+      start: null,
+      end: null,
+      entries: dropped,
+    });
   }
 
   invalidatePage(vaddr: number): void {
@@ -176,7 +187,7 @@ export class Cpu implements MemoryBus {
       }
     }
     this.flushes++;
-    this.log?.emit('mmu.tlb_flush', { cpu: this.id, reason, cr3: this.cr3, start, end, entries: dropped });
+    this.log?.append({ seq: 0, time: 0, type: 'mmu.tlb_flush', cpu: this.id, reason, cr3: this.cr3, start, end, entries: dropped });
   }
 
   /** Drops entries that stand in zeros for frame `pfn`, which has just been given storage. */
