@@ -13,8 +13,9 @@
  *   `kernel.threads_100k_arraybuffers_mib` is the simulated memory the machine backed (page
  *   frames are ArrayBuffers, outside the heap), reported beside it.
  *
- * The rates are the median of 7 timed runs (booting included, creating the kernel not), after 3
- * untimed runs that let V8 compile the CPU's translated traces: a simulator's steady speed.
+ * The rates are the median of 7 timed runs (booting included, creating the kernel not), after
+ * untimed runs that let V8 compile the CPU's translated traces (at least 3, and at least 1.5 s
+ * of them: a short run needs more of them to get there): a simulator's steady speed.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -70,23 +71,29 @@ function subscribe(kernel: Kernel): { count: number } {
 }
 
 /**
- * Runs `workload` to its end `warmup + rounds` times and returns the median wall time of
- * `Kernel.run` (boot included) over the last `rounds`. Creating the kernel (assembling its
- * image and the programs) is setup, outside the timing, as a simulator's speed is that of
- * its runs; the warm-up runs are the JIT's (V8 compiling the translated traces), which a
- * long run pays once.
+ * Runs `workload` to its end, untimed until it has run `warmup` times and for `warmupMs`,
+ * then `rounds` times more, and returns the median wall time of `Kernel.run` (boot
+ * included) over those `rounds`. Creating the kernel (assembling its image and the
+ * programs) is setup, outside the timing, as a simulator's speed is that of its runs; the
+ * warm-up runs are the JIT's (V8 compiling the translated traces), which a long run pays once.
  */
-function timedRuns(workload: () => Workload, rounds = 7, warmup = 3): { ms: number; kernel: Kernel } {
+function timedRuns(workload: () => Workload, rounds = 7, warmup = 3, warmupMs = 1500): { ms: number; kernel: Kernel } {
   const times: number[] = [];
   let kernel: Kernel | undefined;
-  for (let i = 0; i < warmup + rounds; i++) {
+  let warmed = 0;
+  let warmedMs = 0;
+  while (times.length < rounds) {
     const w = workload();
     kernel = createKernel({ os: PRESETS.i386, workload: w });
     subscribe(kernel);
     const start = performance.now();
     const r = kernel.run({ until: 60_000_000_000 });
-    if (i >= warmup) times.push(performance.now() - start);
-    if (process.env.BENCH_DEBUG) process.stderr.write(`${w.name} run ${i}: ${(performance.now() - start).toFixed(0)} ms\n`);
+    const ms = performance.now() - start;
+    if (warmed < warmup || warmedMs < warmupMs) {
+      warmed++;
+      warmedMs += ms;
+    } else times.push(ms);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`${w.name} run ${warmed + times.length - 1}: ${ms.toFixed(0)} ms\n`);
     if (r.outcome !== 'ok' || !r.finished) throw new Error(`the ${w.name} workload did not finish: ${r.outcome} ${r.cause}`);
   }
   times.sort((a, b) => a - b);
