@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWorkload } from '@ossim/kernel';
@@ -65,5 +65,43 @@ describe('ossim run --until', () => {
     const r = await cli('run', workload, '--until', '0ms');
     expect(r.status).toBe(2);
     expect(r.err).toMatch(/--until/);
+  });
+});
+
+describe('ossim run <workload.json> that is not a workload', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ossim-run-bad-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, value: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it('names the file and the field, exits 1, and creates no recording', async () => {
+    // buildWorkload's input written as JSON: the likeliest mistake.
+    const shape = file('shape.json', { name: 'w', processes: [{ comm: 'app', steps: [{ op: 'yield' }] }] });
+    const trace = join(dir, 'shape.ndjson');
+    const r = await cli('run', shape, '--record', trace);
+    expect(r.status).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      `ossim: ${shape}: programs: missing (an object of program names to assembly sources; processes with "steps" are the input of buildWorkload, which makes a workload of them)\n`,
+    );
+    expect(existsSync(trace)).toBe(false);
+  });
+
+  it.each([
+    ['array.json', [1], 'a workload is an object with name, programs and processes, not an array'],
+    ['noprogram.json', { name: 'w', programs: {}, processes: [{}] }, 'processes[0].program: missing (a program name (a string))'],
+    [
+      'nic.json',
+      { name: 'w', programs: { a: '_start:\n hlt\n' }, processes: [{ program: 'a' }], nic: [-1] },
+      'nic[0]: a time in ns (an integer >= 0), not -1',
+    ],
+  ])('%s', async (name, value, message) => {
+    const path = file(name, value);
+    const r = await cli('run', path);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(`ossim: ${path}: ${message}\n`);
   });
 });

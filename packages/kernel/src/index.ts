@@ -83,6 +83,7 @@ export {
 export {
   buildWorkload,
   type CloneCall,
+  checkWorkload,
   type KthreadSpec,
   type ProcessShape,
   type ProgramOptions,

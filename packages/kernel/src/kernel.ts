@@ -51,7 +51,7 @@ import { KernelError } from './errors.ts';
 import type { Outcome, TaskState } from './events.ts';
 import { kernelSource } from './image.ts';
 import type { OsExtensions, OsVariant } from './os.ts';
-import type { Workload } from './workload.ts';
+import { checkWorkload, type Workload } from './workload.ts';
 
 /** A task as the kernel shows it (plain data). */
 export interface TaskInfo {
@@ -435,7 +435,7 @@ export function assembleProgram(name: string, source: string, sourceName: string
  */
 export function createKernel(options: KernelOptions): Kernel {
   const os = options.os;
-  const workload = options.workload;
+  const workload = checkWorkload(options.workload);
   const seed = options.seed ?? 1;
   if (os.cpus > MAX_CPUS) throw new KernelError('bad-variant', `cpus: at most ${MAX_CPUS}, got ${os.cpus}`);
   const programs = new Map<string, Image>();

@@ -28,6 +28,76 @@ export interface Workload {
   readonly syscalls?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Checks that `value` (parsed JSON, say) is a {@link Workload} and returns it; anything else
+ * is a `bad-workload` {@link KernelError} naming the field. {@link createKernel} checks its
+ * workload with it.
+ *
+ * @example
+ * ```ts
+ * checkWorkload({ name: 'w', processes: [{ comm: 'app', steps: [] }] });
+ * // KernelError: programs: missing (an object of program names to assembly sources; processes with "steps" are the input of buildWorkload, which makes a workload of them)
+ * ```
+ */
+export function checkWorkload(value: unknown): Workload {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const describe = (v: unknown): string =>
+    v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'object'
+          ? 'an object'
+          : typeof v === 'function'
+            ? 'a function'
+            : String(JSON.stringify(v));
+  /** Throws: `field` should be `what`, and is `v`. */
+  const bad = (field: string, what: string, v: unknown): never => {
+    throw new KernelError(
+      'bad-workload',
+      `${field}${field === '' ? '' : ': '}${v === undefined ? `missing (${what})` : `${what}, not ${describe(v)}`}`,
+    );
+  };
+  const count = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+  if (!isObject(value)) return bad('', 'a workload is an object with name, programs and processes', value);
+  const w = value;
+  // A shape for buildWorkload (processes with steps) is the likeliest mistake: say so.
+  const shaped = Array.isArray(w.processes) && w.processes.some((p) => isObject(p) && 'steps' in p);
+  const hint = shaped ? '; processes with "steps" are the input of buildWorkload, which makes a workload of them' : '';
+  if (typeof w.name !== 'string') bad('name', 'a string', w.name);
+  if (!isObject(w.programs)) bad('programs', `an object of program names to assembly sources${hint}`, w.programs);
+  for (const [name, source] of Object.entries(w.programs as Record<string, unknown>)) {
+    if (typeof source !== 'string') bad(`programs.${name}`, 'an assembly source (a string)', source);
+  }
+  if (!Array.isArray(w.processes)) bad('processes', 'an array of { "program": name }', w.processes);
+  for (const [i, p] of (w.processes as unknown[]).entries()) {
+    if (!isObject(p)) bad(`processes[${i}]`, 'an object { "program": name }', p);
+    const program = (p as Record<string, unknown>).program;
+    if (typeof program !== 'string') bad(`processes[${i}].program`, `a program name (a string)${hint}`, program);
+  }
+  if (w.nic !== undefined) {
+    if (!Array.isArray(w.nic)) bad('nic', 'an array of times in ns', w.nic);
+    for (const [i, at] of (w.nic as unknown[]).entries()) if (!count(at, 0)) bad(`nic[${i}]`, 'a time in ns (an integer >= 0)', at);
+  }
+  if (w.kthreads !== undefined) {
+    if (!Array.isArray(w.kthreads)) bad('kthreads', 'an array of { name, cycles, period }', w.kthreads);
+    for (const [i, k] of (w.kthreads as unknown[]).entries()) {
+      if (!isObject(k)) bad(`kthreads[${i}]`, 'an object { name, cycles, period }', k);
+      const { name, cycles, period } = k as Record<string, unknown>;
+      if (typeof name !== 'string' || name.length === 0) bad(`kthreads[${i}].name`, 'a non-empty string', name);
+      if (!count(cycles, 1)) bad(`kthreads[${i}].cycles`, 'an integer > 0', cycles);
+      if (!count(period, 1)) bad(`kthreads[${i}].period`, 'an integer > 0 (ns)', period);
+    }
+  }
+  if (w.syscalls !== undefined) {
+    if (!isObject(w.syscalls)) bad('syscalls', 'an object of names to system-call numbers', w.syscalls);
+    for (const [name, nr] of Object.entries(w.syscalls as Record<string, unknown>)) {
+      if (!count(nr, 0)) bad(`syscalls.${name}`, 'a system-call number', nr);
+    }
+  }
+  return value as unknown as Workload;
+}
+
 /** How a `clone` step creates its child. */
 export type CloneCall = 'clone' | 'clone3' | 'fork' | 'vfork';
 

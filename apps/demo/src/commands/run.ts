@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { assembleProgram, createKernel, defineOs, KernelError, PRESETS, runScenario, SCENARIOS, type Workload } from '@ossim/kernel';
+import {
+  assembleProgram,
+  checkWorkload,
+  createKernel,
+  defineOs,
+  KernelError,
+  PRESETS,
+  runScenario,
+  SCENARIOS,
+  type Workload,
+} from '@ossim/kernel';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../io.ts';
 import { loadOs, openRecording } from '../kernelRun.ts';
@@ -24,10 +34,18 @@ function loadWorkload(path: string): Workload {
     assembleProgram(name, text, path);
     return { name, programs: { [name]: text }, processes: [{ program: name }] };
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as Workload;
+    value = JSON.parse(text);
   } catch (e) {
     throw new CliError(`${path}: not JSON (${(e as Error).message})`);
+  }
+  // Checked here, before a recording is opened for it, and named by the file the user gave.
+  try {
+    return checkWorkload(value);
+  } catch (e) {
+    if (e instanceof KernelError) throw new CliError(`${path}: ${e.message}`);
+    throw e;
   }
 }
 
