@@ -23,6 +23,16 @@ describe('ossim run', () => {
     ]);
     expect(j.runs[0]?.tasks.some((t) => t.pid === 3 && t.tid === 3)).toBe(true);
   });
+  it.each([
+    ['--os', 'x86_64'],
+    ['--until', '5ms'],
+    ['--seed', '3'],
+  ])('refuses %s with a scenario (it runs its own variants), exit 2', async (flag, value) => {
+    const r = await cli('run', 'zombie', flag, value);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`ossim: ${flag}: a scenario runs the variants and inputs it compares; ${flag} is for a program or workload\n`);
+  });
   it('rejects an unknown scenario or file in one line', async () => {
     const r = await cli('run', 'nope');
     expect(r.status).not.toBe(0);
@@ -97,6 +107,11 @@ describe('ossim run <workload.json> that is not a workload', () => {
       'nic.json',
       { name: 'w', programs: { a: '_start:\n hlt\n' }, processes: [{ program: 'a' }], nic: [-1] },
       'nic[0]: a time in ns (an integer >= 0), not -1',
+    ],
+    [
+      'asm.json',
+      { name: 'w', programs: { a: '_start:\n    bogus r0\n' }, processes: [{ program: 'a' }] },
+      'programs.a:2:5: unknown mnemonic "bogus"',
     ],
   ])('%s', async (name, value, message) => {
     const path = file(name, value);

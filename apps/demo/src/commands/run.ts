@@ -40,11 +40,14 @@ function loadWorkload(path: string): Workload {
   } catch (e) {
     throw new CliError(`${path}: not JSON (${(e as Error).message})`);
   }
-  // Checked here, before a recording is opened for it, and named by the file the user gave.
+  // Checked here, before a recording is opened for it, and named by the file the user gave
+  // (an assembly error as `<file>: programs.<name>:line:column`).
   try {
-    return checkWorkload(value);
+    const workload = checkWorkload(value);
+    for (const [name, source] of Object.entries(workload.programs)) assembleProgram(name, source, `${path}: programs.${name}`);
+    return workload;
   } catch (e) {
-    if (e instanceof KernelError) throw new CliError(`${path}: ${e.message}`);
+    if (e instanceof KernelError) throw new CliError(e.message.startsWith(path) ? e.message : `${path}: ${e.message}`);
     throw e;
   }
 }
@@ -75,6 +78,14 @@ export function registerRun(program: Command, io: CliIo): void {
             );
           if (flags.snapshotEvery !== undefined)
             throw new CliError('--snapshot-every: only with --record, which a scenario does not take', 2);
+          for (const [flag, given] of [
+            ['--os', flags.os],
+            ['--until', flags.until],
+            ['--seed', flags.seed],
+          ] as const) {
+            if (given !== undefined)
+              throw new CliError(`${flag}: a scenario runs the variants and inputs it compares; ${flag} is for a program or workload`, 2);
+          }
           const r = runScenario(what);
           if (flags.json === true) {
             const runs = r.runs.map(({ narration: _n, checks: _c, ...rest }) => rest);
