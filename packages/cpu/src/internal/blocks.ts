@@ -520,20 +520,22 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
   // arrays when it touches memory or calls a native, the native table when it calls one.
   let usesTlb = false;
   let usesNatives = false;
+  /** The TLB permission bits of this mode's reads and writes. */
+  const READ = user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ;
+  const WRITE = user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE;
   const slot = (x: string): string => {
     usesTlb = true;
     return `((${x} >>> 12) & M)`;
   };
   const hit = (x: string, bit: number): string => `T[${slot(x)}] === ${x} >>> 12 && (${x} & 3) === 0 && (P[${slot(x)}] & ${bit}) !== 0`;
   /** A read of the word at `x` (a name: it is evaluated several times). */
-  const rd = (x: string): string =>
-    `(${hit(x, user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ)} ? W[${slot(x)}][(${x} & 4095) >>> 2] : bus.read32(${x}, user))`;
+  const rd = (x: string): string => `(${hit(x, READ)} ? W[${slot(x)}][(${x} & 4095) >>> 2] : bus.read32(${x}, user))`;
   /** Are the bytes from `lo` to `hi` (names) aligned words of one page the TLB holds with `bit` allowed? */
   const span = (lo: string, hi: string, bit: number): string =>
     `(${lo} & 3) === 0 && ${lo} >>> 12 === ${hi} >>> 12 && T[${slot(lo)}] === ${lo} >>> 12 && (P[${slot(lo)}] & ${bit}) !== 0`;
   /** A write of `v` (evaluated once) to the word at `x` (a name). */
   const wr = (x: string, v: string): string =>
-    `if (${hit(x, user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) W[${slot(x)}][(${x} & 4095) >>> 2] = ${v}; else bus.write32(${x}, ${v}, user);`;
+    `if (${hit(x, WRITE)}) W[${slot(x)}][(${x} & 4095) >>> 2] = ${v}; else bus.write32(${x}, ${v}, user);`;
 
   /**
    * The code of the trace from word `start`, `n0` instructions and `cycles0` cycles in.
@@ -622,7 +624,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         const fast = regs.map((i, j) => `q[i + ${regs.length - 1 - j}] = r[${i}];`);
         lines.push(
           `${mark}{ const top = r[16] >>> 0; const s = (top - ${4 * regs.length}) >>> 0;`,
-          `if (${span('s', '(top - 1) >>> 0', user ? SoftTlbAllow.USER_WRITE : SoftTlbAllow.KERNEL_WRITE)}) { const q = W[(s >>> 12) & M], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
+          `if (${span('s', '(top - 1) >>> 0', WRITE)}) { const q = W[${slot('s')}], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
           `else { ${slow.join(' ')} }`,
           `r[16] = s; ${wrote(['s', '(top - 1) >>> 0'], pcOf(next))} }`,
         );
@@ -637,7 +639,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
         const fast = regs.map((i, j) => `r[${i}] = q[i + ${j}];`);
         lines.push(
           `${mark}{ const s = r[16] >>> 0;`,
-          `if (${span('s', `(s + ${4 * regs.length - 1}) >>> 0`, user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ)}) { const q = W[(s >>> 12) & M], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
+          `if (${span('s', `(s + ${4 * regs.length - 1}) >>> 0`, READ)}) { const q = W[${slot('s')}], i = (s & 4095) >>> 2; ${fast.join(' ')} }`,
           `else { ${reads.join(' ')} ${sets.join(' ')} }`,
           `r[16] = (s + ${4 * regs.length}) >>> 0; }`,
         );
@@ -673,7 +675,7 @@ function translate(page: Uint32Array, off0: number, user: boolean): Trace {
           // the same page holding the same words (else the dispatcher fetches it afresh, and
           // delivers any fault).
           `{ const sl = (${after} >>> 12) & M;`,
-          `if (T[sl] !== ${after} >>> 12 || (P[sl] & ${user ? SoftTlbAllow.USER_READ : SoftTlbAllow.KERNEL_READ}) === 0 || W[sl] !== p || $$CHECK ${k}$$) return c.pcValue | 0; }`,
+          `if (T[sl] !== ${after} >>> 12 || (P[sl] & ${READ}) === 0 || W[sl] !== p || $$CHECK ${k}$$) return c.pcValue | 0; }`,
         );
         o = next;
       } else if (op === OP_MOV_RC) {
