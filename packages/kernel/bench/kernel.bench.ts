@@ -14,8 +14,8 @@
  *   frames are ArrayBuffers, outside the heap), reported beside it.
  *
  * The rates are the median of 7 timed runs (booting included, creating the kernel not), after
- * untimed runs that let V8 compile the CPU's translated traces (at least 3, and at least 1.5 s
- * of them: a short run needs more of them to get there): a simulator's steady speed.
+ * untimed runs that let V8 compile the CPU's translated traces, until the runs stop getting
+ * faster ({@link warmUpDone}): a simulator's steady speed.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -70,18 +70,49 @@ function subscribe(kernel: Kernel): { count: number } {
   return seen;
 }
 
+/** Bounds of the untimed warm-up (see {@link warmUpDone}). */
+export interface WarmUp {
+  /** At least this many runs... */
+  readonly minRuns: number;
+  /** ...and at least this many ms of them. */
+  readonly minMs: number;
+  /** At most this many runs, or this many ms of them, whatever the times do. */
+  readonly maxRuns: number;
+  readonly maxMs: number;
+}
+
+export const WARM_UP: WarmUp = { minRuns: 3, minMs: 1500, maxRuns: 30, maxMs: 20_000 };
+
 /**
- * Runs `workload` to its end, untimed until it has run `warmup` times and for `warmupMs`,
- * then `rounds` times more, and returns the median wall time of `Kernel.run` (boot
+ * Is the warm-up over, after untimed runs that took `ms` (in order)? When it has run its
+ * minimum, and the best time has not improved by 5% or more in the last 3 runs: while V8 is
+ * still compiling hot traces, a run is markedly faster than every run before it. (The I/O
+ * workload's runs went 1,049, 1,208, 546, 481, 382, 364, 275 ms...: three runs and 1.5 s of
+ * them were not enough.) Over at the maximum in any case.
+ */
+export function warmUpDone(ms: readonly number[], bounds: WarmUp = WARM_UP): boolean {
+  const total = ms.reduce((a, b) => a + b, 0);
+  if (ms.length >= bounds.maxRuns || total >= bounds.maxMs) return true;
+  if (ms.length < bounds.minRuns || total < bounds.minMs) return false;
+  let best = Number.POSITIVE_INFINITY;
+  let lastGain = -1;
+  ms.forEach((t, i) => {
+    if (t < best * 0.95) lastGain = i;
+    best = Math.min(best, t);
+  });
+  return ms.length - 1 - lastGain >= 3;
+}
+
+/**
+ * Runs `workload` to its end, untimed until {@link warmUpDone}, then `rounds` times more, and returns the median wall time of `Kernel.run` (boot
  * included) over those `rounds`. Creating the kernel (assembling its image and the
  * programs) is setup, outside the timing, as a simulator's speed is that of its runs; the
  * warm-up runs are the JIT's (V8 compiling the translated traces), which a long run pays once.
  */
-function timedRuns(workload: () => Workload, rounds = 7, warmup = 3, warmupMs = 1500): { ms: number; kernel: Kernel } {
+function timedRuns(workload: () => Workload, rounds = 7): { ms: number; kernel: Kernel } {
   const times: number[] = [];
+  const warm: number[] = [];
   let kernel: Kernel | undefined;
-  let warmed = 0;
-  let warmedMs = 0;
   while (times.length < rounds) {
     const w = workload();
     kernel = createKernel({ os: PRESETS.i386, workload: w });
@@ -89,11 +120,9 @@ function timedRuns(workload: () => Workload, rounds = 7, warmup = 3, warmupMs = 
     const start = performance.now();
     const r = kernel.run({ until: 60_000_000_000 });
     const ms = performance.now() - start;
-    if (warmed < warmup || warmedMs < warmupMs) {
-      warmed++;
-      warmedMs += ms;
-    } else times.push(ms);
-    if (process.env.BENCH_DEBUG) process.stderr.write(`${w.name} run ${warmed + times.length - 1}: ${ms.toFixed(0)} ms\n`);
+    if (!warmUpDone(warm)) warm.push(ms);
+    else times.push(ms);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`${w.name} run ${warm.length + times.length - 1}: ${ms.toFixed(0)} ms\n`);
     if (r.outcome !== 'ok' || !r.finished) throw new Error(`the ${w.name} workload did not finish: ${r.outcome} ${r.cause}`);
   }
   times.sort((a, b) => a - b);
