@@ -79,9 +79,13 @@ export interface WarmUp {
   /** At most this many runs, or this many ms of them, whatever the times do. */
   readonly maxRuns: number;
   readonly maxMs: number;
+  /** A run this much faster than the best before it (0.05: 5%) is a gain... */
+  readonly gain: number;
+  /** ...and the warm-up is over after this many runs without one. */
+  readonly quietRuns: number;
 }
 
-export const WARM_UP: WarmUp = { minRuns: 3, minMs: 1500, maxRuns: 30, maxMs: 20_000 };
+export const WARM_UP: WarmUp = { minRuns: 3, minMs: 1500, maxRuns: 30, maxMs: 20_000, gain: 0.05, quietRuns: 3 };
 
 /**
  * Is the warm-up over, after untimed runs that took `ms` (in order)? When it has run its
@@ -96,16 +100,17 @@ export function warmUpDone(ms: readonly number[], bounds: WarmUp = WARM_UP): boo
   if (ms.length < bounds.minRuns || total < bounds.minMs) return false;
   let best = Number.POSITIVE_INFINITY;
   let lastGain = -1;
-  ms.forEach((t, i) => {
-    if (t < best * 0.95) lastGain = i;
+  for (let i = 0; i < ms.length; i++) {
+    const t = ms[i] as number;
+    if (t < best * (1 - bounds.gain)) lastGain = i;
     best = Math.min(best, t);
-  });
-  return ms.length - 1 - lastGain >= 3;
+  }
+  return ms.length - 1 - lastGain >= bounds.quietRuns;
 }
 
 /**
- * Runs `workload` to its end, untimed until {@link warmUpDone}, then `rounds` times more, and returns the median wall time of `Kernel.run` (boot
- * included) over those `rounds`. Creating the kernel (assembling its image and the
+ * Runs `workload` to its end, untimed until {@link warmUpDone}, then `rounds` times more,
+ * and returns the median wall time of `Kernel.run` (boot included) over those `rounds`. Creating the kernel (assembling its image and the
  * programs) is setup, outside the timing, as a simulator's speed is that of its runs; the
  * warm-up runs are the JIT's (V8 compiling the translated traces), which a long run pays once.
  */
