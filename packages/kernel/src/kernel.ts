@@ -1115,7 +1115,11 @@ export function createKernel(options: KernelOptions): Kernel {
     return r.needResched || r.nrQueued > 0 ? 1 : 0;
   });
   native('should_resched_voluntary', (cpu) => (rq.shouldReschedule(cpu.id, 'cond-resched') ? 1 : 0));
-  native('do_sched_yield', () => undefined);
+  native('do_sched_yield', (cpu) => {
+    // The policy hears of it (CFS: update_curr and the skip buddy); schedule() follows.
+    rq.schedYield(cpu.id, now());
+    return undefined;
+  });
   native('scheduler_ipi', () => undefined);
   native('spurious_interrupt', () => undefined);
 

@@ -192,6 +192,25 @@ describe.each(presets.map((os) => [os.name, os]))('kernel contract: %s', (_name,
     else expect(preempted.length).toBeGreaterThan(2);
   });
 
+  it('sched_yield hands the CPU to another runnable thread: yielding threads take turns', () => {
+    const result = run(os, [
+      { comm: 'yielder', steps: [{ op: 'threads', count: 3, steps: [{ op: 'loop', times: 10, steps: [{ op: 'yield' }] }] }] },
+    ]);
+    const { r, switches, syscalls } = result;
+    const yielders = new Set([4, 5, 6]);
+    // Switches from one yielding thread, still runnable, straight to another.
+    const handovers = switches.filter((s) => s.prevState === 'R' && yielders.has(s.prevTid) && yielders.has(s.nextTid));
+    if (shared) {
+      // A thread switched out inside sched_yield resumes on the frames the next one's entry left.
+      expect(r.outcome).toBe('oops');
+      expect(handovers.length).toBeGreaterThan(0);
+      return;
+    }
+    expect(r.outcome).toBe('ok');
+    expect(syscalls.filter((s) => s.nr === SYSCALLS.sched_yield && s.ret === 0)).toHaveLength(30);
+    expect(handovers.length).toBeGreaterThanOrEqual(27);
+  });
+
   it('orphans are reparented to init, which reaps them', () => {
     const result = run(os, [{ comm: 'orphaner', steps: [{ op: 'fork', child: [{ op: 'sleep', ns: 2_000_000 }] }] }]);
     const { r, reparents, reaps } = result;

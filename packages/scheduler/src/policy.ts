@@ -53,6 +53,13 @@ export interface SchedPolicy {
    * simulator jumps straight to that moment instead of ticking.
    */
   timeSlice?(task: SchedTask, now: number): number | undefined;
+  /**
+   * The running `task` calls sched_yield() (Linux's `sched_class->yield_task`); the host
+   * then puts it back ({@link SchedPolicy.enqueue}) and picks. Without it a yielding task
+   * is queued as a preempted one is: behind the others of its level in FIFO, RR, PRIO
+   * and MLFQ, as Linux's `yield_task_rt` requeues it.
+   */
+  yieldTask?(task: SchedTask, now: number): void;
   /** Forget any per-task state: the task exited or now belongs to another CPU's queue (Linux's `task_dead`, `migrate_task_rq`). */
   detach?(task: SchedTask): void;
   /**

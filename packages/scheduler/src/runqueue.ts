@@ -128,6 +128,11 @@ export interface RunQueues {
    * when there is nothing to run.
    */
   pickNext(cpu: number, now: number): SchedTask | undefined;
+  /**
+   * `do_sched_yield()`: the running task of `cpu` gives up the CPU (its policy's
+   * `yieldTask`); the caller then calls {@link RunQueues.schedule}. Nothing on an idle CPU.
+   */
+  schedYield(cpu: number, now: number): void;
   /** `schedule()`: {@link RunQueues.putPrev} then {@link RunQueues.pickNext}. */
   schedule(cpu: number, now: number, prevState?: PrevState): SchedTask | undefined;
   /**
@@ -462,6 +467,10 @@ export function createRunQueues(options: RunQueuesOptions): RunQueues {
     },
     putPrev,
     pickNext,
+    schedYield(cpu, now) {
+      const rq = rqOf(cpu);
+      if (rq.curr !== undefined) rq.policy.yieldTask?.(rq.curr, now);
+    },
     schedule(cpu, now, prevState = 'runnable') {
       putPrev(cpu, now, prevState);
       return pickNext(cpu, now);

@@ -132,6 +132,98 @@ describe('CFS', () => {
     expect(cfs.wakeupPreempt?.(a, b, 101 * MS)).toBe(false); // not behind at all
   });
 
+  it('yields to the next task in line (the skip buddy), which stays marked while it waits', () => {
+    const cfs = createCfs();
+    const [a, b, c] = [task(1), task(2), task(3)];
+    const skip = (): number | null | undefined => cfs.save().skip;
+    for (const t of [a, b, c]) cfs.enqueue(t, 0);
+    expect(cfs.pickNext(0)).toBe(a); // all at vruntime 0: by tid
+    // A yields before a tick charged it: still the leftmost, it is passed over for B.
+    cfs.yieldTask?.(a, 0);
+    cfs.enqueue(a, 0);
+    expect(cfs.pickNext(0)).toBe(b);
+    expect(skip()).toBe(1);
+    // B yields: the mark moves to B, and A, the leftmost, runs.
+    cfs.yieldTask?.(b, 0);
+    cfs.enqueue(b, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+    expect(skip()).toBe(2);
+    // B is passed over while it waits marked: A, back without yielding, then C, runs.
+    cfs.enqueue(a, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+    cfs.tick(a, 2 * MS, 2 * MS);
+    cfs.enqueue(a, 2 * MS);
+    expect(cfs.pickNext(2 * MS)).toBe(c);
+    expect(skip()).toBe(2);
+  });
+
+  it('lets the yielder run on when the next in line is more than wakeup_granularity to its right', () => {
+    const cfs = createCfs();
+    const [a, b] = [task(1), task(2)];
+    const skip = (): number | null | undefined => cfs.save().skip;
+    cfs.enqueue(a, 0);
+    cfs.enqueue(b, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+    cfs.tick(a, 3 * MS, 3 * MS);
+    cfs.enqueue(a, 3 * MS);
+    expect(cfs.pickNext(3 * MS)).toBe(b);
+    cfs.tick(b, 1 * MS, 4 * MS); // vruntimes: A 3 ms, B 1 ms
+    cfs.yieldTask?.(b, 4 * MS);
+    expect(skip()).toBe(2);
+    cfs.enqueue(b, 4 * MS);
+    expect(cfs.pickNext(4 * MS)).toBe(b); // A is 2 ms to the right: more than 1 ms
+    expect(skip()).toBeNull(); // picked: no longer marked
+    // With the granularity scaled by a light yielder's weight (nice 5: 1 ms x 1024 / 335), A is close enough.
+    const light = createCfs();
+    const [x, y] = [task(1), task(2, 5)];
+    light.enqueue(x, 0);
+    light.enqueue(y, 0);
+    expect(light.pickNext(0)).toBe(x);
+    light.tick(x, 3 * MS, 3 * MS);
+    light.enqueue(x, 3 * MS);
+    expect(light.pickNext(3 * MS)).toBe(y);
+    light.tick(y, 335_000, 4 * MS); // its vruntime grows 1.024 ms: X is 1.976 ms to its right, within 3.06 ms
+    light.yieldTask?.(y, 4 * MS);
+    light.enqueue(y, 4 * MS);
+    expect(light.pickNext(4 * MS)).toBe(x);
+  });
+
+  it('charges a yielding task the time since its pick or last tick (update_curr)', () => {
+    const cfs = createCfs();
+    const [a, b] = [task(1), task(2, 5)];
+    cfs.enqueue(a, 0);
+    cfs.enqueue(b, 0);
+    expect(cfs.pickNext(10)).toBe(a);
+    cfs.yieldTask?.(a, 2 * MS + 10);
+    expect(cfs.vruntimeOf(1)).toBe(2 * MS);
+    cfs.enqueue(a, 2 * MS + 10);
+    expect(cfs.pickNext(2 * MS + 10)).toBe(b);
+    cfs.tick(b, 1 * MS, 3 * MS + 10);
+    cfs.yieldTask?.(b, 3 * MS + 335_010); // 335 us since the tick, at weight 335: 1.024 ms of vruntime
+    expect(cfs.vruntimeOf(2)).toBeCloseTo((1 * MS * 1024) / 335 + 1_024_000, 6);
+  });
+
+  it('ignores the yield of a task alone, and forgets the mark when the task leaves the queue', () => {
+    const cfs = createCfs();
+    const [a, b] = [task(1), task(2)];
+    const skip = (): number | null | undefined => cfs.save().skip;
+    cfs.enqueue(a, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+    cfs.yieldTask?.(a, 0); // nobody waits: no mark (yield_task_fair returns at once)
+    expect(skip()).toBeNull();
+    cfs.enqueue(a, 0);
+    cfs.enqueue(b, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+    cfs.yieldTask?.(a, 0);
+    expect(skip()).toBe(1);
+    cfs.enqueue(a, 0);
+    expect(cfs.dequeue(a, 0)).toBe(true); // it blocks before it runs again
+    expect(skip()).toBeNull();
+    cfs.enqueue(a, 0);
+    cfs.enqueue(b, 0);
+    expect(cfs.pickNext(0)).toBe(a);
+  });
+
   it('forgets a detached task', () => {
     const cfs = createCfs();
     const a = task(1);

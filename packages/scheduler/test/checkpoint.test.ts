@@ -30,6 +30,7 @@ type Op =
   | { op: 'wake'; pick: number }
   | { op: 'schedule'; cpu: number; prev: 'runnable' | 'blocked' | 'dead' }
   | { op: 'tick'; cpu: number; ran: number }
+  | { op: 'yield'; cpu: number }
   | { op: 'dequeue'; pick: number; reason: 'block' | 'exit' }
   | { op: 'rebalance' }
   | { op: 'resched'; cpu: number; lazy: boolean }
@@ -58,6 +59,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('tick' as const), cpu: cpuArb, ran: fc.integer({ min: 0, max: 4_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('yield' as const), cpu: cpuArb }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -122,6 +124,13 @@ function apply(w: World, op: Op): void {
       w.now += op.ran;
       out(rq.tick(op.cpu, op.ran, w.now));
       return;
+    case 'yield': {
+      // sched_yield(): the policy hears of it, then schedule().
+      if (rq.cpu(op.cpu).preemptCount !== 0) return;
+      rq.schedYield(op.cpu, w.now);
+      out(rq.schedule(op.cpu, w.now, 'runnable')?.tid ?? null);
+      return;
+    }
     case 'dequeue': {
       const t = at(inState('queued'), op.pick);
       if (t === undefined) return;

@@ -57,6 +57,33 @@ describe('wake-up placement', () => {
   });
 });
 
+describe('sched_yield', () => {
+  it("tells the running task's policy, then schedule() picks: CFS passes the yielder over, RR queues it last", () => {
+    const order = (policy: 'CFS' | 'RR'): number[] => {
+      const rq = createRunQueues({ policy, cpus: 1 });
+      for (const tid of [1, 2, 3]) rq.wakeUp(task(tid), 0);
+      const ran = [rq.schedule(0, 0)?.tid ?? 0];
+      for (let now = 1000; now <= 5000; now += 1000) {
+        rq.schedYield(0, now); // CFS charges the 1,000 units it ran since its pick
+        ran.push(rq.schedule(0, now, 'runnable')?.tid ?? 0);
+      }
+      return ran;
+    };
+    expect(order('RR')).toEqual([1, 2, 3, 1, 2, 3]);
+    expect(order('CFS')).toEqual([1, 2, 3, 1, 2, 3]);
+    // Without the yield, CFS keeps the leftmost task (no CPU time was charged): 1 runs on.
+    const rq = createRunQueues({ policy: 'CFS', cpus: 1 });
+    for (const tid of [1, 2]) rq.wakeUp(task(tid), 0);
+    expect([rq.schedule(0, 0), rq.schedule(0, 0), rq.schedule(0, 0)].map((t) => t?.tid)).toEqual([1, 1, 1]);
+  });
+
+  it('does nothing on an idle CPU', () => {
+    const rq = createRunQueues({ policy: 'CFS', cpus: 1 });
+    expect(() => rq.schedYield(0, 0)).not.toThrow();
+    expect(rq.cpu(0).curr).toBeUndefined();
+  });
+});
+
 describe('load balancing', () => {
   it('moves the longest-waiting tasks from the busiest to the idlest CPU until they differ by less than 2', () => {
     const { log, events } = recording();

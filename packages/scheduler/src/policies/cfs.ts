@@ -24,6 +24,8 @@ export interface CfsPolicy extends SchedPolicy {
   sliceOf(task: SchedTask): number;
   /** The queued tasks in (vruntime, tid) order. */
   queued(): SchedTask[];
+  /** A checkpoint of the queue (see {@link CfsState}). */
+  save(): CfsState;
 }
 
 /**
@@ -45,6 +47,10 @@ export interface CfsState {
   readonly nrQueued: number;
   readonly minVruntime: number;
   readonly queuedWeight: number;
+  /** The tid of the skip buddy (the last task to yield, while it waits), or null. Absent in checkpoints made before sched_yield had it: null. */
+  readonly skip?: number | null;
+  /** When the running entity's CPU time was last charged (its pick, a tick or a yield). Absent in older checkpoints: 0. */
+  readonly chargedAt?: number;
 }
 
 // A task's scheduling entity. It is also its key in the tree: its vruntime only
@@ -76,7 +82,11 @@ const byVruntime = (x: CfsEntity, y: CfsEntity): number => (x.vruntime < y.vrunt
  *   from sleep gets `max(its vruntime, min_vruntime - sched_latency / 2)`
  *   (GENTLE_FAIR_SLEEPERS); it preempts the running task when it is more than
  *   `wakeup_granularity` (scaled by its weight) behind it;
- * - a task migrated here is placed like a new one.
+ * - a task migrated here is placed like a new one;
+ * - sched_yield() (`yield_task_fair`, unless the task is alone) charges the task the time
+ *   since its pick or last tick (`update_curr`) and makes it the queue's skip buddy: while it is the leftmost, the task after it runs instead, unless that one is
+ *   more than `wakeup_granularity` (scaled by the yielder's weight) to its right; the
+ *   mark goes when the task is picked or leaves the queue.
  */
 export function createCfs(options: CfsOptions = {}): CfsPolicy {
   const schedLatency = checkPositiveInt(options.schedLatency ?? 6_000_000, 'schedLatency');
@@ -89,6 +99,10 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
   let minVruntime = 0;
   let queuedWeight = 0;
   let curr: CfsEntity | undefined;
+  /** The skip buddy (cfs_rq->skip): the last task to yield. */
+  let skip: CfsEntity | undefined;
+  /** When curr's CPU time was last charged (exec_start). */
+  let chargedAt = 0;
 
   const entityOf = (task: SchedTask): CfsEntity => {
     if (curr !== undefined && curr.task === task) return curr;
@@ -122,6 +136,7 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
   const currSlice = (e: CfsEntity): number => slice(e.weight, 1, e.weight);
 
   const remove = (e: CfsEntity): void => {
+    if (skip === e) skip = undefined;
     tree.delete(e);
     e.queued = false;
     nrQueued--;
@@ -152,18 +167,25 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
       remove(e);
       return true;
     },
-    pickNext() {
+    pickNext(now) {
       curr = undefined;
-      const e = tree.minKey();
+      let e = tree.minKey();
       if (e === undefined) return undefined;
+      chargedAt = now;
+      if (e === skip) {
+        // pick_next_entity's skip buddy: the next one in line runs instead when it is close enough.
+        const second = tree.nextHigherKey(e);
+        if (second !== undefined && second.vruntime - e.vruntime <= (wakeupGranularity * NICE_0_LOAD) / e.weight) e = second;
+      }
       remove(e);
       e.sliceUsed = 0;
       curr = e;
       updateMinVruntime();
       return e.task;
     },
-    tick(task, ran) {
+    tick(task, ran, now) {
       const e = entityOf(task);
+      chargedAt = now;
       e.vruntime += ran === 0 ? 0 : (ran * NICE_0_LOAD) / e.weight;
       e.sliceUsed += ran;
       curr = e;
@@ -190,12 +212,25 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
       const vdiff = c.vruntime - w.vruntime;
       return vdiff > 0 && vdiff > (wakeupGranularity * NICE_0_LOAD) / w.weight;
     },
+    yieldTask(task, now) {
+      if (nrQueued === 0) return;
+      const e = entityOf(task);
+      if (curr === e && now > chargedAt) {
+        const ran = now - chargedAt;
+        e.vruntime += (ran * NICE_0_LOAD) / e.weight;
+        e.sliceUsed += ran;
+        chargedAt = now;
+        updateMinVruntime();
+      }
+      skip = e;
+    },
     detach(task) {
       const e = entities.get(task.tid);
       if (e === undefined) return;
       if (e.queued) remove(e);
       entities.delete(task.tid);
       if (curr === e) curr = undefined;
+      if (skip === e) skip = undefined;
     },
     vruntimeOf(tid) {
       return entities.get(tid)?.vruntime;
@@ -224,6 +259,8 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
         nrQueued,
         minVruntime,
         queuedWeight,
+        skip: skip === undefined ? null : skip.tid,
+        chargedAt,
       };
     },
     load(state, taskByTid) {
@@ -239,6 +276,9 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
       nrQueued = s.nrQueued;
       minVruntime = s.minVruntime;
       queuedWeight = s.queuedWeight;
+      const skipTid = s.skip ?? null;
+      skip = skipTid === null ? undefined : entities.get(skipTid);
+      chargedAt = s.chargedAt ?? 0;
     },
   };
 }
