@@ -235,7 +235,8 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
     for (const s of list) {
       switch (s.op) {
         case 'compute':
-          for (let left = s.cycles; left > 0; left -= 0xffffffff) out.push(`    work ${Math.min(left, 0xffffffff)}`);
+          // Interruptible work (r0 counts down the cycles still to do): the timer preempts it as it would a loop.
+          for (let left = s.cycles; left > 0; left -= 0xffffffff) out.push(`    mov r0, ${Math.min(left, 0xffffffff)}`, '    work r0');
           break;
         case 'call': {
           const k = id();
@@ -243,7 +244,7 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
           for (let d = s.depth; d >= 1; d--) {
             // The innermost function computes `cycles` (none: an empty body, `work` takes 1 or more).
             const cycles = s.cycles ?? 100;
-            const body = d === 1 ? (cycles > 0 ? `    work ${cycles}` : '    nop') : `    call f${k}_${d - 1}`;
+            const body = d === 1 ? (cycles > 0 ? `    mov r0, ${cycles}\n    work r0` : '    nop') : `    call f${k}_${d - 1}`;
             funcs.push(
               `.func f${k}_${d}\n    push {r4-r5}\n    sub sp, ${frame}\n    st [sp+0], r0\n${body}\n    add sp, ${frame}\n    pop {r4-r5}\n    ret\n.endfunc`,
             );

@@ -211,6 +211,19 @@ describe.each(presets.map((os) => [os.name, os]))('kernel contract: %s', (_name,
     expect(handovers.length).toBeGreaterThanOrEqual(27);
   });
 
+  it('a long compute step is preempted by the tick, not only at its end', () => {
+    const { r, switches, exits } = run(os, [
+      { comm: 'a', steps: [{ op: 'compute', cycles: 60_000_000 }] },
+      { comm: 'b', steps: [{ op: 'compute', cycles: 60_000_000 }] },
+    ]);
+    expect(r.outcome).toBe('ok');
+    expect(exits.map((e) => e.tid).filter((t) => t === 3 || t === 4)).toHaveLength(2);
+    // Each computes in one step: with the step atomic, neither could be switched out before it exits.
+    const taking = switches.filter((s) => s.prevState === 'R' && [3, 4].includes(s.prevTid) && [3, 4].includes(s.nextTid));
+    if (os.scheduler.policy === 'FIFO') expect(taking).toHaveLength(0);
+    else expect(taking.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('orphans are reparented to init, which reaps them', () => {
     const result = run(os, [{ comm: 'orphaner', steps: [{ op: 'fork', child: [{ op: 'sleep', ns: 2_000_000 }] }] }]);
     const { r, reparents, reaps } = result;
