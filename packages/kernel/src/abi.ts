@@ -514,8 +514,8 @@ export function errnoName(ret: number): string | undefined {
 /** clone() flags (include/uapi/linux/sched.h). */
 export const CLONE = { VM: 0x100, FS: 0x200, FILES: 0x400, SIGHAND: 0x800, THREAD: 0x10000 } as const;
 
-/** futex operations. */
-export const FUTEX = { WAIT: 0, WAKE: 1 } as const;
+/** futex operations, and the flags an op may carry (include/uapi/linux/futex.h): the command is `op & ~(PRIVATE | CLOCK_REALTIME)`. */
+export const FUTEX = { WAIT: 0, WAKE: 1, PRIVATE_FLAG: 128, CLOCK_REALTIME: 256 } as const;
 
 /** wait4 options. */
 export const WNOHANG = 1;

@@ -1,5 +1,6 @@
 import {
   ERRNO,
+  FUTEX,
   KERNEL_LAYOUT,
   NR_SYSCALLS,
   PERCPU_CURRENT,
@@ -713,9 +714,15 @@ ${waitLoop('worker_next')}
     fn(
       'futex_dispatch',
       16,
-      `    ld r1, [r0+8]
-    cmp r1, 0
-    jne .Lfx_wake
+      `    ld r1, [r0+8]            ; op
+    and r1, 0x${(~(FUTEX.PRIVATE_FLAG | FUTEX.CLOCK_REALTIME) >>> 0).toString(16)}     ; op & FUTEX_CMD_MASK
+    cmp r1, ${FUTEX.WAIT}
+    je .Lfx_wait
+    cmp r1, ${FUTEX.WAKE}
+    je .Lfx_wake
+    mov r0, ${-ERRNO.ENOSYS}
+    jmp .Lfx_out
+.Lfx_wait:
     call futex_wait
     jmp .Lfx_out
 .Lfx_wake:

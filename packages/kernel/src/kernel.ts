@@ -29,6 +29,7 @@ import {
   CLONE,
   ERRNO,
   FORK_FRAME_WORDS,
+  FUTEX,
   KERNEL_LAYOUT,
   MAX_CPUS,
   NR_SYSCALLS,
@@ -288,7 +289,7 @@ interface TaskState_ {
   wait:
     | { kind: 'disk'; req: number }
     | { kind: 'sleep'; expired: boolean; timer: number }
-    | { kind: 'queue'; woken: boolean }
+    | { kind: 'queue'; woken: boolean; done?: number }
     | { kind: 'wait4' }
     | null;
   killed: boolean;
@@ -341,7 +342,8 @@ interface DiskReq {
 type Wait =
   | { kind: 'disk'; req: DiskReq }
   | { kind: 'sleep'; expired: boolean; timer: number }
-  | { kind: 'queue'; woken: boolean }
+  /** `done`: the bytes a pipe write that sleeps for room already put in the pipe. */
+  | { kind: 'queue'; woken: boolean; done?: number }
   | { kind: 'wait4' };
 
 interface Task {
@@ -380,7 +382,9 @@ const RLIM_INFINITY = 0xffffffff;
 const DEFAULT_RLIMIT_STACK = 8 << 20;
 const RAID_CHECKSUM_CYCLES = 20_000;
 const DISK_SIZE = 1 << 20;
-const PIPE_SIZE = 4096;
+/** A pipe's capacity (16 pages, Linux's default) and the size up to which a write is atomic (PIPE_BUF). */
+const PIPE_SIZE = 65536;
+const PIPE_BUF = 4096;
 
 const u32 = (n: number): number => n >>> 0;
 const s32 = (n: number): number => n | 0;
@@ -396,8 +400,11 @@ export function userDefines(): Record<string, number> {
   d.CLONE_SIGHAND = CLONE.SIGHAND;
   d.CLONE_THREAD = CLONE.THREAD;
   d.CLONE_THREADS = CLONE.VM | CLONE.FS | CLONE.FILES | CLONE.SIGHAND | CLONE.THREAD;
-  d.FUTEX_WAIT = 0;
-  d.FUTEX_WAKE = 1;
+  d.FUTEX_WAIT = FUTEX.WAIT;
+  d.FUTEX_WAKE = FUTEX.WAKE;
+  d.FUTEX_PRIVATE_FLAG = FUTEX.PRIVATE_FLAG;
+  d.FUTEX_WAIT_PRIVATE = FUTEX.WAIT | FUTEX.PRIVATE_FLAG;
+  d.FUTEX_WAKE_PRIVATE = FUTEX.WAKE | FUTEX.PRIVATE_FLAG;
   d.WNOHANG = WNOHANG;
   d.RLIMIT_STACK = RLIMIT_STACK;
   return d;
@@ -1287,27 +1294,37 @@ export function createKernel(options: KernelOptions): Kernel {
     return n;
   });
 
+  // A blocking write() writes every byte: it sleeps while the pipe is full, and a write of at
+  // most PIPE_BUF bytes waits for room for all of it (atomic). An error or a kill after some
+  // bytes went in returns their count.
   native('pipe_write_native', (cpu) => {
     const regs = u32(cpu.reg(0));
     const t = cur(cpu);
-    if (t.killed) return -ERRNO.EINTR;
+    const done = t.wait !== null && t.wait.kind === 'queue' ? (t.wait.done ?? 0) : 0;
+    if (t.killed) return done > 0 ? done : -ERRNO.EINTR;
     t.wait = null;
     const f = fileOf(t, reg(regs, 1));
     const p = f?.pipe;
     if (p === undefined || p === null || t.mm === null) return -ERRNO.EBADF;
-    if (p.readers === 0) return -ERRNO.EPIPE;
     const count = reg(regs, 3);
+    if (count === 0) return 0;
+    if (p.readers === 0) return done > 0 ? done : -ERRNO.EPIPE;
+    const left = count - done;
     const space = PIPE_SIZE - p.data.length;
-    if (space === 0) {
+    if (space === 0 || (count <= PIPE_BUF && space < left)) {
       p.writeWait.push(t);
-      return sleep(t, 'S', { kind: 'queue', woken: false });
+      return sleep(t, 'S', { kind: 'queue', woken: false, done });
     }
-    const n = Math.min(space, count);
-    const bytes = readUser(t.mm, reg(regs, 2), n);
-    if (bytes === null) return -ERRNO.EFAULT;
+    const n = Math.min(space, left);
+    const bytes = readUser(t.mm, (reg(regs, 2) + done) >>> 0, n);
+    if (bytes === null) return done > 0 ? done : -ERRNO.EFAULT;
     for (let i = 0; i < bytes.length; i++) p.data.push(bytes[i] as number);
     if (p.readWait.length !== 0) for (const w of p.readWait.splice(0)) wake(w, cpu.id);
-    return n;
+    if (done + n < count) {
+      p.writeWait.push(t);
+      return sleep(t, 'S', { kind: 'queue', woken: false, done: done + n });
+    }
+    return count;
   });
   native('pipe_read_native', (cpu) => {
     const regs = u32(cpu.reg(0));
@@ -1317,6 +1334,7 @@ export function createKernel(options: KernelOptions): Kernel {
     const f = fileOf(t, reg(regs, 1));
     const p = f?.pipe;
     if (p === undefined || p === null || t.mm === null) return -ERRNO.EBADF;
+    if (reg(regs, 3) === 0) return 0;
     if (p.data.length === 0) {
       if (p.writers === 0) return 0;
       p.readWait.push(t);
