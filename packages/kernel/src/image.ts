@@ -314,11 +314,10 @@ export function kernelSource(os: OsVariant): string {
     push {r4-r5}
     sub sp, 24
     mov r4, r0
-    ncall do_page_fault      ; resolves, or kills the task (r0 = 1), or oopses
-    cmp r0, 1
-    jne .Lpf_out
+    ncall do_page_fault      ; resolves (r0 = 0), or kills the process (r0 = SIGSEGV), or oopses
+    cmp r0, 0
+    je .Lpf_out
     sti
-    mov r0, 11
     call do_exit
 .Lpf_out:
     add sp, 24
@@ -335,11 +334,10 @@ export function kernelSource(os: OsVariant): string {
 .func asm_exc_general
     push {r0-r15}
     mov r0, sp
-    ncall do_trap            ; #UD, #GP, #DE: kills a user task (r0 = 1), oopses in the kernel
-    cmp r0, 1
-    jne .Lgen_out
+    ncall do_trap            ; #UD, #GP, #DE: kills a user process (r0 = the signal), oopses in the kernel
+    cmp r0, 0
+    je .Lgen_out
     sti
-    mov r0, 4
     call do_exit
 .Lgen_out:
     jmp ret_from_intr

@@ -226,6 +226,8 @@ export interface KernelState {
     files: ({ kind: File['kind']; pipe: number | null; end: File['end']; offset: number } | null)[];
     rlimStack: { cur: number; max: number };
     threads: number[];
+    /** group_exit_code; absent in checkpoints made before it was kept: null. */
+    exitCode?: number | null;
   }[];
   readonly pipes: readonly { id: number; data: number[]; readers: number; writers: number; readWait: number[]; writeWait: number[] }[];
   readonly diskReqs: readonly {
@@ -327,6 +329,11 @@ interface Group {
   files: (File | null)[];
   rlimStack: { cur: number; max: number };
   readonly threads: Task[];
+  /**
+   * group_exit_code: the wait status every thread exits with once exit_group or a fatal
+   * signal ended the process (what wait4 reports then, whichever thread caused it), else null.
+   */
+  exitCode: number | null;
 }
 
 interface DiskReq {
@@ -384,6 +391,8 @@ const RAID_CHECKSUM_CYCLES = 20_000;
 const DISK_SIZE = 1 << 20;
 /** A pipe's capacity (16 pages, Linux's default) and the size up to which a write is atomic (PIPE_BUF). */
 const PIPE_SIZE = 65536;
+/** The wait4 options Linux accepts: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
+const WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | 0x20000000 | 0x40000000 | 0x80000000;
 const PIPE_BUF = 4096;
 
 const u32 = (n: number): number => n >>> 0;
@@ -937,6 +946,7 @@ export function createKernel(options: KernelOptions): Kernel {
       files: emptyFiles(),
       rlimStack: { cur: DEFAULT_RLIMIT_STACK, max: RLIM_INFINITY },
       threads: [],
+      exitCode: null,
     };
     group.live++;
     group.threads.push(t);
@@ -1418,7 +1428,8 @@ export function createKernel(options: KernelOptions): Kernel {
 
   native('do_exit_native', (cpu) => {
     const t = running[cpu.id] as Task;
-    const code = u32(cpu.reg(0));
+    // After exit_group or a fatal signal every thread exits with the group's status (do_group_exit).
+    const code = t.group?.exitCode ?? u32(cpu.reg(0));
     if (t.idle) {
       die(cpu, 'Attempted to kill the idle task!', null, cpu.sp, cpu.pc, 'panic');
       return undefined;
@@ -1444,13 +1455,19 @@ export function createKernel(options: KernelOptions): Kernel {
     die(cpu, 'BUG: do_exit() returned', null, cpu.sp, cpu.pc, 'oops');
     return undefined;
   });
-  native('exit_group_native', (cpu) => {
-    const t = cur(cpu);
-    for (const th of t.group?.threads ?? []) {
+  /** do_group_exit: the process ends with wait status `status` (unless it is already ending); the other threads are killed. */
+  const groupExit = (t: Task, status: number, cpuId: number): void => {
+    const g = t.group;
+    if (g === null) return;
+    if (g.exitCode === null) g.exitCode = status;
+    for (const th of g.threads) {
       if (th === t || th.state === 'Z' || th.state === 'X') continue;
       th.killed = true;
-      wake(th, cpu.id);
+      wake(th, cpuId);
     }
+  };
+  native('exit_group_native', (cpu) => {
+    groupExit(cur(cpu), (reg(u32(cpu.reg(0)), 1) & 0xff) << 8, cpu.id);
     return undefined;
   });
 
@@ -1522,7 +1539,7 @@ export function createKernel(options: KernelOptions): Kernel {
       return { ...f };
     });
     const tid = nextPid;
-    const group: Group = { tgid: tid, live: 0, files, rlimStack: { ...pg.rlimStack }, threads: [] };
+    const group: Group = { tgid: tid, live: 0, files, rlimStack: { ...pg.rlimStack }, threads: [], exitCode: null };
     const child = createTask({
       comm: parent.comm,
       parent,
@@ -1593,12 +1610,16 @@ export function createKernel(options: KernelOptions): Kernel {
     const pid = s32(reg(regs, 1));
     const statusPtr = reg(regs, 2);
     const opts = reg(regs, 3);
-    const kids = children(t).filter((c) => pid === -1 || c.tid === pid);
+    if ((opts & ~WAIT4_OPTIONS) !== 0) return -ERRNO.EINVAL;
+    // pid 0: any child in the caller's process group, which is every child (no task changes its group).
+    const kids = children(t).filter((c) => pid === -1 || pid === 0 || c.tid === pid);
     if (kids.length === 0) return -ERRNO.ECHILD;
     const z = kids.find(reapable);
     if (z !== undefined) {
-      if (statusPtr !== 0 && t.mm !== null && !writeUser(t.mm, statusPtr, words(z.exitCode ?? 0))) return -ERRNO.EFAULT;
+      // The child is reaped even when the status cannot be stored (kernel_wait4's put_user comes after).
+      const status = z.group?.exitCode ?? z.exitCode ?? 0;
       reap(z, t, cpu.id);
+      if (statusPtr !== 0 && t.mm !== null && !writeUser(t.mm, statusPtr, words(status))) return -ERRNO.EFAULT;
       return z.tid;
     }
     if ((opts & WNOHANG) !== 0) return 0;
@@ -1802,8 +1823,10 @@ export function createKernel(options: KernelOptions): Kernel {
       const r = mm.as.handleFault(address, err);
       if (r.resolved) return 0;
       if (user) {
+        // SIGSEGV, fatal: the whole process dies of it (r0: the status do_exit gets).
         log.emit('task.signal', { tid: t.tid, signal: 11, address });
-        return 1;
+        groupExit(t, 11, cpu.id);
+        return 11;
       }
     }
     const sp = (ps & PS.USER) === 0 ? regs + PT_REGS_SIZE : regs;
@@ -1829,8 +1852,11 @@ export function createKernel(options: KernelOptions): Kernel {
     const vector = reg(regs, 17);
     const t = running[cpu.id] as Task;
     if ((ps & PS.USER) !== 0) {
-      log.emit('task.signal', { tid: t.tid, signal: vector === 0 ? 8 : vector === 6 ? 4 : 11, address: null });
-      return 1;
+      // #DE: SIGFPE, #UD: SIGILL, #GP: SIGSEGV; fatal to the whole process (r0: the status do_exit gets).
+      const signal = vector === 0 ? 8 : vector === 6 ? 4 : 11;
+      log.emit('task.signal', { tid: t.tid, signal, address: null });
+      groupExit(t, signal, cpu.id);
+      return signal;
     }
     const names: Record<number, string> = { 0: 'divide error', 6: 'invalid opcode', 13: 'general protection fault' };
     die(
@@ -2142,6 +2168,7 @@ export function createKernel(options: KernelOptions): Kernel {
         files: g.files.map((f) => (f === null ? null : { kind: f.kind, pipe: f.pipe?.id ?? null, end: f.end, offset: f.offset })),
         rlimStack: { ...g.rlimStack },
         threads: g.threads.map(keyOf),
+        exitCode: g.exitCode,
       })),
       pipes: [...pipes.values()].map((p) => ({
         id: p.id,
@@ -2272,6 +2299,7 @@ export function createKernel(options: KernelOptions): Kernel {
           ),
           rlimStack: { ...g.rlimStack },
           threads: g.threads.map(task),
+          exitCode: g.exitCode ?? null,
         },
       ]),
     );
