@@ -42,7 +42,12 @@ declare module '@ossim/eventlog' {
     'task.reap': { tid: number; by: number };
     'task.reparent': { tid: number; from: number; to: number };
     'task.wake': { tid: number; cpu: number };
-    'task.signal': { tid: number; signal: number; address: number | null };
+    /**
+     * A fatal signal for a user fault: `address` is si_addr (the faulting address for SIGSEGV,
+     * the faulting instruction for SIGFPE and SIGILL, null for a general protection fault) and
+     * `code` si_code as strace names it (absent in recordings made before it was kept).
+     */
+    'task.signal': { tid: number; signal: number; address: number | null; code?: string };
     'sched.switch': {
       cpu: number;
       prevTid: number;

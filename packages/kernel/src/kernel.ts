@@ -1824,7 +1824,7 @@ export function createKernel(options: KernelOptions): Kernel {
       if (r.resolved) return 0;
       if (user) {
         // SIGSEGV, fatal: the whole process dies of it (r0: the status do_exit gets).
-        log.emit('task.signal', { tid: t.tid, signal: 11, address });
+        log.emit('task.signal', { tid: t.tid, signal: 11, address, code: (err & 1) !== 0 ? 'SEGV_ACCERR' : 'SEGV_MAPERR' });
         groupExit(t, 11, cpu.id);
         return 11;
       }
@@ -1854,7 +1854,10 @@ export function createKernel(options: KernelOptions): Kernel {
     if ((ps & PS.USER) !== 0) {
       // #DE: SIGFPE, #UD: SIGILL, #GP: SIGSEGV; fatal to the whole process (r0: the status do_exit gets).
       const signal = vector === 0 ? 8 : vector === 6 ? 4 : 11;
-      log.emit('task.signal', { tid: t.tid, signal, address: null });
+      const pc = reg(regs, 18);
+      if (vector === 0) log.emit('task.signal', { tid: t.tid, signal, address: pc, code: 'FPE_INTDIV' });
+      else if (vector === 6) log.emit('task.signal', { tid: t.tid, signal, address: pc, code: 'ILL_ILLOPN' });
+      else log.emit('task.signal', { tid: t.tid, signal, address: null, code: 'SI_KERNEL' });
       groupExit(t, signal, cpu.id);
       return signal;
     }

@@ -1,5 +1,5 @@
 import type { OssimEvent, Reducer } from '@ossim/eventlog';
-import { type StraceItem, type StraceReturn, errnoName as straceErrnoName, type TaskInfo } from '@ossim/trace';
+import { type StraceItem, type StraceReturn, signalName, errnoName as straceErrnoName, type TaskInfo } from '@ossim/trace';
 import { errnoName, SYSCALL_NAMES } from './abi.ts';
 import type { TaskState } from './events.ts';
 
@@ -298,7 +298,24 @@ export function createStraceFeed(push: (item: StraceItem) => void): { event(e: O
               ret: { kind: 'unknown' },
             });
           }
-          push({ kind: 'exited', tid: e.tid, timeNs: e.time, code: e.code });
+          // code is the wait status: the exit code << 8, or the signal that killed it (| 0x80: core dumped).
+          const signal = e.code & 0x7f;
+          if (signal === 0) push({ kind: 'exited', tid: e.tid, timeNs: e.time, code: (e.code >> 8) & 0xff });
+          else
+            push({
+              kind: 'killed',
+              tid: e.tid,
+              timeNs: e.time,
+              signal: signalName(signal) ?? `SIG${signal}`,
+              coreDumped: (e.code & 0x80) !== 0,
+            });
+          break;
+        }
+        case 'task.signal': {
+          const name = signalName(e.signal) ?? `SIG${e.signal}`;
+          const addr = e.address === null || e.address === 0 ? 'NULL' : `0x${(e.address >>> 0).toString(16)}`;
+          const code = e.code ?? (e.signal === 11 ? 'SEGV_MAPERR' : e.signal === 8 ? 'FPE_INTDIV' : 'ILL_ILLOPN');
+          push({ kind: 'signal', tid: e.tid, timeNs: e.time, signal: name, info: `{si_signo=${name}, si_code=${code}, si_addr=${addr}}` });
           break;
         }
       }

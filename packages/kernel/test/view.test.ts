@@ -90,3 +90,28 @@ describe('the kernel view re-folded from events', () => {
     expect(text).toMatch(/exit_group\(0\)\s+= \?/);
   });
 });
+
+describe('strace of how tasks end', () => {
+  const straceOf = (steps: Parameters<typeof buildWorkload>[0]['processes'][number]['steps']): string => {
+    const items: StraceItem[] = [];
+    const feed = createStraceFeed((i) => items.push(i));
+    const kernel = createKernel({
+      os: PRESETS.x86_64,
+      workload: buildWorkload({ name: 'ends', processes: [{ comm: 'app', steps }] }),
+      attach: (log) => log.listen((e) => feed.event(e)),
+    });
+    kernel.run();
+    feed.end();
+    return formatStrace(items.filter((i) => i.tid === 3));
+  };
+
+  it('prints the exit code, not the wait status', () => {
+    expect(straceOf([{ op: 'exit', code: 7 }])).toMatch(/^3 +exit_group\(7\) += \?\n3 +\+\+\+ exited with 7 \+\+\+$/m);
+  });
+
+  it('prints the signal and the kill for a task killed by a fault', () => {
+    const text = straceOf([{ op: 'fault' }]);
+    expect(text).toContain('3     --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---\n3     +++ killed by SIGSEGV +++');
+    expect(text).not.toContain('exited with');
+  });
+});
