@@ -146,8 +146,10 @@ export function workloadFromStrace(log: StraceLog, name: string): StraceImport {
       }
       if (r.kind !== 'call') continue;
       const start = startNs(r);
-      if (!timed) steps.push({ op: 'compute', cycles: DEFAULT_GAP_NS });
-      else if (start !== undefined && prev !== undefined && start > prev) steps.push({ op: 'compute', cycles: Math.round(start - prev) });
+      // A gap's recorded time already holds any preemption the task saw: it is spent in one atomic work.
+      if (!timed) steps.push({ op: 'compute', cycles: DEFAULT_GAP_NS, atomic: true });
+      else if (start !== undefined && prev !== undefined && start > prev)
+        steps.push({ op: 'compute', cycles: Math.round(start - prev), atomic: true });
       const recorded = durationNs(r);
       if (start !== undefined) prev = start + (recorded ?? 0);
       const ret = r.ret;

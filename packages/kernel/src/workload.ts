@@ -103,7 +103,12 @@ export type CloneCall = 'clone' | 'clone3' | 'fork' | 'vfork';
 
 /** One step of a built program. */
 export type Step =
-  | { readonly op: 'compute'; readonly cycles: number }
+  /**
+   * `cycles` of computation, interruptible (the tick preempts it); with `atomic`, one
+   * `work` the timer waits for, as an imported trace's gaps, whose recorded time already
+   * includes any preemption.
+   */
+  | { readonly op: 'compute'; readonly cycles: number; readonly atomic?: boolean }
   | { readonly op: 'call'; readonly depth: number; readonly frame?: number; readonly cycles?: number }
   | { readonly op: 'write'; readonly text: string }
   | { readonly op: 'disk-write'; readonly bytes: number }
@@ -236,7 +241,11 @@ export function programFor(steps: readonly Step[], options: ProgramOptions = {})
       switch (s.op) {
         case 'compute':
           // Interruptible work (r0 counts down the cycles still to do): the timer preempts it as it would a loop.
-          for (let left = s.cycles; left > 0; left -= 0xffffffff) out.push(`    mov r0, ${Math.min(left, 0xffffffff)}`, '    work r0');
+          for (let left = s.cycles; left > 0; left -= 0xffffffff) {
+            const n = Math.min(left, 0xffffffff);
+            if (s.atomic === true) out.push(`    work ${n}`);
+            else out.push(`    mov r0, ${n}`, '    work r0');
+          }
           break;
         case 'call': {
           const k = id();
