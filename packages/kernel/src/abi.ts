@@ -519,6 +519,8 @@ export const FUTEX = { WAIT: 0, WAKE: 1, PRIVATE_FLAG: 128, CLOCK_REALTIME: 256 
 
 /** wait4 options. */
 export const WNOHANG = 1;
+/** Every wait4 option bit Linux accepts (WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE); others are EINVAL. */
+export const WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | 0x20000000 | 0x40000000 | 0x80000000;
 
 /** getrlimit/setrlimit resources. */
 export const RLIMIT_STACK = 3;

@@ -46,6 +46,7 @@ import {
   TASK,
   TASK_STRUCT_SIZE,
   VECTORS,
+  WAIT4_OPTIONS,
   WNOHANG,
 } from './abi.ts';
 import { KernelError } from './errors.ts';
@@ -391,9 +392,12 @@ const RAID_CHECKSUM_CYCLES = 20_000;
 const DISK_SIZE = 1 << 20;
 /** A pipe's capacity (16 pages, Linux's default) and the size up to which a write is atomic (PIPE_BUF). */
 const PIPE_SIZE = 65536;
-/** The wait4 options Linux accepts: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
-const WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | 0x20000000 | 0x40000000 | 0x80000000;
 const PIPE_BUF = 4096;
+/** The signal and si_code of a user trap by vector (#DE, #UD); anything else (#GP) is SIGSEGV with SI_KERNEL. */
+const TRAP_SIGNALS: Record<number, { signal: number; code: string }> = {
+  0: { signal: 8, code: 'FPE_INTDIV' },
+  6: { signal: 4, code: 'ILL_ILLOPN' },
+};
 
 const u32 = (n: number): number => n >>> 0;
 const s32 = (n: number): number => n | 0;
@@ -1852,12 +1856,10 @@ export function createKernel(options: KernelOptions): Kernel {
     const vector = reg(regs, 17);
     const t = running[cpu.id] as Task;
     if ((ps & PS.USER) !== 0) {
-      // #DE: SIGFPE, #UD: SIGILL, #GP: SIGSEGV; fatal to the whole process (r0: the status do_exit gets).
-      const signal = vector === 0 ? 8 : vector === 6 ? 4 : 11;
-      const pc = reg(regs, 18);
-      if (vector === 0) log.emit('task.signal', { tid: t.tid, signal, address: pc, code: 'FPE_INTDIV' });
-      else if (vector === 6) log.emit('task.signal', { tid: t.tid, signal, address: pc, code: 'ILL_ILLOPN' });
-      else log.emit('task.signal', { tid: t.tid, signal, address: null, code: 'SI_KERNEL' });
+      // Fatal to the whole process (r0: the status do_exit gets). si_addr: the faulting instruction; none for #GP.
+      const trap = TRAP_SIGNALS[vector];
+      const signal = trap?.signal ?? 11;
+      log.emit('task.signal', { tid: t.tid, signal, address: trap === undefined ? null : reg(regs, 18), code: trap?.code ?? 'SI_KERNEL' });
       groupExit(t, signal, cpu.id);
       return signal;
     }

@@ -84,9 +84,10 @@ const byVruntime = (x: CfsEntity, y: CfsEntity): number => (x.vruntime < y.vrunt
  *   `wakeup_granularity` (scaled by its weight) behind it;
  * - a task migrated here is placed like a new one;
  * - sched_yield() (`yield_task_fair`, unless the task is alone) charges the task the time
- *   since its pick or last tick (`update_curr`) and makes it the queue's skip buddy: while it is the leftmost, the task after it runs instead, unless that one is
- *   more than `wakeup_granularity` (scaled by the yielder's weight) to its right; the
- *   mark goes when the task is picked or leaves the queue.
+ *   since its pick or last tick (`update_curr`) and makes it the queue's skip buddy: while
+ *   it is the leftmost, the task after it runs instead, unless that one is more than
+ *   `wakeup_granularity` (scaled by the yielder's weight) to its right; the mark goes when
+ *   the task is picked or leaves the queue.
  */
 export function createCfs(options: CfsOptions = {}): CfsPolicy {
   const schedLatency = checkPositiveInt(options.schedLatency ?? 6_000_000, 'schedLatency');
@@ -130,6 +131,14 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
     const nr = nrQueued + extraNr;
     const period = nr > nrLatency ? nr * minGranularity : schedLatency;
     return Math.max(minGranularity, Math.floor((period * weight) / (queuedWeight + extraWeight)));
+  };
+
+  // update_curr: `ran` units of CPU time charged to the running entity `e`, at `now`.
+  const charge = (e: CfsEntity, ran: number, now: number): void => {
+    e.vruntime += ran === 0 ? 0 : (ran * NICE_0_LOAD) / e.weight;
+    e.sliceUsed += ran;
+    chargedAt = now;
+    updateMinVruntime();
   };
 
   // The slice of the running task.
@@ -185,11 +194,8 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
     },
     tick(task, ran, now) {
       const e = entityOf(task);
-      chargedAt = now;
-      e.vruntime += ran === 0 ? 0 : (ran * NICE_0_LOAD) / e.weight;
-      e.sliceUsed += ran;
       curr = e;
-      updateMinVruntime();
+      charge(e, ran, now);
       if (nrQueued === 0) return false;
       const ideal = currSlice(e);
       if (e.sliceUsed >= ideal) return true;
@@ -215,13 +221,7 @@ export function createCfs(options: CfsOptions = {}): CfsPolicy {
     yieldTask(task, now) {
       if (nrQueued === 0) return;
       const e = entityOf(task);
-      if (curr === e && now > chargedAt) {
-        const ran = now - chargedAt;
-        e.vruntime += (ran * NICE_0_LOAD) / e.weight;
-        e.sliceUsed += ran;
-        chargedAt = now;
-        updateMinVruntime();
-      }
+      if (curr === e && now > chargedAt) charge(e, now - chargedAt, now);
       skip = e;
     },
     detach(task) {
